@@ -1,0 +1,249 @@
+"""`BinderHub`: binderd's application, its configuration, and its HTTP server.
+
+Class and option names are upstream BinderHub's, so existing `binderhub_config.py`
+and Helm `config.yaml`/`secret.yaml` files configure binderd unchanged. This
+module builds the stage objects from configuration, hands them to the pipeline,
+and routes URLs to handlers; it contains no pipeline logic itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+
+import tornado.web
+from tornado.httpserver import HTTPServer
+from traitlets import Bool, Dict, Float, Integer, List, Type, Unicode, default, validate
+from traitlets.config import Application, Config
+
+from binderd import __version__
+from binderd.build import BuildCoordinator, BuildExecutor, LocalRepo2dockerBuild
+from binderd.config import ConfigError, load_files
+from binderd.config import validate as validate_config
+from binderd.handlers import BuildHandler, HealthHandler, MetricsHandler, RepoProvidersHandler, VersionHandler
+from binderd.handlers.base import log_request
+from binderd.handlers.health import HealthChecks
+from binderd.launch import Launcher
+from binderd.pipeline import LaunchPipeline
+from binderd.providers import RepoProvider, default_providers
+from binderd.registry import DockerRegistry, ImageRegistry, LocalDockerImages
+
+
+def _with_slashes(url: str) -> str:
+    url = url if url.startswith("/") else "/" + url
+    return url if url.endswith("/") else url + "/"
+
+
+class BinderHub(Application):
+    """binderd: turn repository links into running Jupyter servers."""
+
+    name = "binderd"
+    version = __version__
+    description = __doc__
+
+    aliases = {
+        "f": "BinderHub.config_files",
+        "config": "BinderHub.config_files",
+        "port": "BinderHub.port",
+        "ip": "BinderHub.ip",
+        "log-level": "Application.log_level",
+    }
+    flags = {"debug": ({"BinderHub": {"debug": True}}, "Log at debug level.")}
+
+    config_file = Unicode(
+        "binderhub_config.py",
+        help="Python configuration file loaded when no -f is given and it exists (upstream's default).",
+    ).tag(config=True)
+    config_files = List(
+        Unicode(),
+        help="Configuration files, loaded in order (later ones win): Python, or Helm-style YAML.",
+    ).tag(config=True)
+
+    port = Integer(8585, help="Port binderd listens on.").tag(config=True)
+    ip = Unicode("127.0.0.1", help="Address binderd listens on (loopback unless configured otherwise).").tag(
+        config=True
+    )
+    base_url = Unicode("/", help="URL prefix of every binderd route.").tag(config=True)
+    debug = Bool(False, help="Log at debug level.").tag(config=True)
+
+    hub_url = Unicode(help="Public URL of the JupyterHub that runs users' servers.").tag(config=True)
+    hub_url_local = Unicode(help="URL binderd reaches JupyterHub's API at (default: hub_url).").tag(config=True)
+    hub_api_token = Unicode(help="JupyterHub API token (default: $JUPYTERHUB_API_TOKEN). Never logged.").tag(
+        config=True
+    )
+    auth_enabled = Bool(False, help="Require JupyterHub login. Not supported by binderd yet.").tag(config=True)
+
+    use_registry = Bool(
+        True,
+        help="Push built images to a registry and look them up there; False: keep them in the local Docker engine.",
+    ).tag(config=True)
+    image_prefix = Unicode(
+        "",
+        help="Prefix of image names, including the registry host, e.g. gcr.io/<project>/<prefix>-.",
+    ).tag(config=True)
+
+    build_class = Type(LocalRepo2dockerBuild, klass=BuildExecutor, help="The BuildExecutor that builds images.").tag(
+        config=True
+    )
+    registry_class = Type(
+        DockerRegistry, klass=ImageRegistry, help="The ImageRegistry used when use_registry is True."
+    ).tag(config=True)
+    repo_providers = Dict(
+        help="Provider classes by URL prefix (/build/<prefix>/<spec>), in display order.",
+    ).tag(config=True)
+
+    concurrent_build_limit = Integer(32, help="Builds that run at once; more wait in a queue, in order.").tag(
+        config=True
+    )
+    per_repo_quota = Integer(0, help="Servers one repository may run at once (0: no limit).").tag(config=True)
+    per_repo_quota_higher = Integer(0, help="per_repo_quota for specs in high_quota_specs.").tag(config=True)
+    badge_base_url = Unicode("", help="Public URL of binderd used in binder_launch_host (default: the request's).").tag(
+        config=True
+    )
+    cors_allow_origin = Unicode("", help="Access-Control-Allow-Origin header for all responses.").tag(config=True)
+    tornado_settings = Dict(help="Extra settings for the tornado Application.").tag(config=True)
+    keepalive_interval = Float(25, help="Seconds of silence after which the event stream sends a keepalive.").tag(
+        config=True
+    )
+    builder_required = Bool(True, help="Accepted for compatibility; binderd always builds locally.").tag(config=True)
+
+    @default("hub_url_local")
+    def _default_hub_url_local(self):
+        return self.hub_url
+
+    @default("hub_api_token")
+    def _default_hub_api_token(self):
+        return os.environ.get("JUPYTERHUB_API_TOKEN", "")
+
+    @default("repo_providers")
+    def _default_providers(self):
+        return default_providers()
+
+    @validate("base_url")
+    def _check_base_url(self, proposal):
+        return _with_slashes(proposal["value"])
+
+    @validate("hub_url", "hub_url_local")
+    def _check_hub_url(self, proposal):
+        value = proposal["value"]
+        return value if not value or value.endswith("/") else value + "/"
+
+    @validate("repo_providers")
+    def _check_providers(self, proposal):
+        value = proposal["value"]
+        if not value:
+            raise ValueError("BinderHub.repo_providers must name at least one provider")
+        for prefix, cls in value.items():
+            if not (isinstance(cls, type) and issubclass(cls, RepoProvider)):
+                raise ValueError(f"BinderHub.repo_providers[{prefix!r}] is not a RepoProvider subclass: {cls!r}")
+        return value
+
+    @property
+    def classes(self):
+        return [
+            BinderHub, ImageRegistry, DockerRegistry, LocalDockerImages, BuildExecutor, LocalRepo2dockerBuild,
+            Launcher, RepoProvider, *default_providers().values(),
+        ]
+
+    # --- start-up ----------------------------------------------------------------------
+
+    def load_config_files(self) -> None:
+        """Load -f files (or binderhub_config.py), strictly validated; exit with the error."""
+        paths = list(self.config_files)
+        if not paths and os.path.exists(self.config_file):
+            paths = [self.config_file]
+        config, origins = load_files(paths)
+        classes = list(self.classes)
+        for cls in config.get("BinderHub", {}).get("repo_providers", {}).values():
+            if isinstance(cls, type):
+                classes.append(cls)
+        validate_config(config, classes, self.log, origins)
+        merged = Config(config)
+        merged.merge(self.cli_config)  # the command line wins over files
+        self.update_config(merged)
+
+    def init_logging(self) -> None:
+        if self.debug:
+            self.log_level = logging.DEBUG
+        logging.basicConfig(level=self.log_level, format="[%(levelname).1s %(asctime)s %(name)s] %(message)s")
+        self.log = logging.getLogger("binderd")
+        logging.getLogger("tornado.access").setLevel(logging.WARNING)
+
+    def init_stages(self) -> None:
+        """Build the stage objects from configuration and wire the pipeline."""
+        if self.auth_enabled:
+            raise ConfigError("BinderHub.auth_enabled: binderd does not support authenticated launches yet")
+        if not self.hub_url:
+            raise ConfigError("BinderHub.hub_url is required: the URL of the JupyterHub to launch servers on")
+        self.registry = self.registry_class(parent=self) if self.use_registry else LocalDockerImages(parent=self)
+        self.builder = self.build_class(parent=self)
+        self.launcher = Launcher(
+            parent=self, hub_url=self.hub_url, hub_url_local=self.hub_url_local,
+            hub_api_token=self.hub_api_token, create_user=not self.auth_enabled,
+        )
+        self.coordinator = BuildCoordinator(limit=self.concurrent_build_limit)
+        self.health_checks = HealthChecks()
+        self.pipeline = LaunchPipeline(
+            providers=self.repo_providers, provider_parent=self, registry=self.registry,
+            builder=self.builder, coordinator=self.coordinator, launcher=self.launcher,
+            image_prefix=self.image_prefix, per_repo_quota=self.per_repo_quota,
+            per_repo_quota_higher=self.per_repo_quota_higher,
+        )
+
+    def launch_host(self, request) -> str:
+        """binder_launch_host: badge_base_url, or where this request reached binderd."""
+        if self.badge_base_url:
+            return self.badge_base_url if self.badge_base_url.endswith("/") else self.badge_base_url + "/"
+        return f"{request.protocol}://{request.host}{self.base_url}"
+
+    def make_app(self) -> tornado.web.Application:
+        """The tornado Application with binderd's routes under base_url."""
+        headers = dict(self.tornado_settings.get("headers", {}))
+        if self.cors_allow_origin:
+            headers["Access-Control-Allow-Origin"] = self.cors_allow_origin
+        routes = [
+            (r"metrics", MetricsHandler),
+            (r"versions", VersionHandler),
+            (r"build/([^/]+)/(.+)", BuildHandler),
+            (r"health", HealthHandler),
+            (r"api/repoproviders", RepoProvidersHandler),
+        ]
+        settings = {**self.tornado_settings, "headers": headers, "binder": self, "log_function": log_request}
+        return tornado.web.Application([(self.base_url + pattern, h) for pattern, h in routes], **settings)
+
+    def initialize(self, argv=None) -> None:
+        super().initialize(argv)
+        try:
+            self.load_config_files()
+            self.init_logging()
+            self.init_stages()
+        except ConfigError as e:
+            print(f"binderd: configuration error: {e}", file=sys.stderr)
+            self.exit(2)
+
+    async def serve(self) -> None:
+        """Listen and serve until SIGINT/SIGTERM."""
+        server = HTTPServer(self.make_app(), xheaders=True)
+        server.listen(self.port, address=self.ip)
+        self.log.info("binderd %s listening on http://%s:%d%s", __version__, self.ip, self.port, self.base_url)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        server.stop()
+
+    def start(self) -> None:
+        asyncio.run(self.serve())
+
+
+def main(argv=None) -> None:
+    """The `binderd` command."""
+    BinderHub.launch_instance(argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,10 @@
+"""Stage 6: every step, as events on upstream's `/build` event stream.
+
+`phases` builds the event dicts (upstream's phases and messages); `stream`
+writes them as server-sent events with keepalives.
+"""
+
+from binderd.events.phases import built, failed, launching, ready, waiting
+from binderd.events.stream import EventStream
+
+__all__ = ["EventStream", "built", "failed", "launching", "ready", "waiting"]

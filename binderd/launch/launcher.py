@@ -1,0 +1,207 @@
+"""`Launcher`: create a temporary JupyterHub user, start its server, follow its progress.
+
+The calls and payloads are upstream BinderHub's, so any hub configured for
+upstream (BinderSpawnerMixin + KubeSpawner/DockerSpawner) works with binderd.
+Unlike upstream, a launch that fails deletes the temporary user it created, so
+failed launches leave no user or container behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest, HTTPResponse
+from traitlets import Any, Bool, Float, Integer, Unicode, default
+from traitlets.config import LoggingConfigurable
+
+from binderd.errors import LaunchError, UserFacingError
+from binderd.launch.names import new_server_token, unique_name_from_repo
+
+Emit = Callable[[dict], Awaitable[None]]
+
+
+class HubUnavailable(LaunchError):
+    """The hub did not answer, or answered 5xx: worth another attempt."""
+
+
+class Launcher(LoggingConfigurable):
+    """Starts servers through JupyterHub's REST API."""
+
+    hub_url = Unicode(help="Public URL of JupyterHub (set from BinderHub.hub_url).")
+    hub_url_local = Unicode(help="URL binderd reaches JupyterHub at (set from BinderHub.hub_url_local).")
+    hub_api_token = Unicode(help="JupyterHub API token (set from BinderHub.hub_api_token). Never logged.")
+    create_user = Bool(True, help="Create a temporary user per launch (anonymous mode).")
+
+    retries = Integer(4, help="Attempts for each hub request and for the whole launch.").tag(config=True)
+    retry_delay = Float(4, help="Seconds before the first retry; doubles on each further one.").tag(config=True)
+    launch_timeout = Float(600, help="Seconds a server may take to become ready.").tag(config=True)
+    request_timeout = Float(30, help="Seconds to wait for each hub API request.").tag(config=True)
+    allow_named_servers = Bool(
+        help="Launch into a named server of the logged-in user (auth mode).",
+    ).tag(config=True)
+    named_server_limit_per_user = Integer(
+        help="Refuse a launch when the user has this many named servers (0: no limit).",
+    ).tag(config=True)
+    pre_launch_hook = Any(
+        None,
+        allow_none=True,
+        help="Callable(launcher, image, username, server_name, repo_url) run before the server starts; "
+        "it may raise to refuse the launch.",
+    ).tag(config=True)
+
+    @default("allow_named_servers")
+    def _default_named(self):
+        return os.environ.get("JUPYTERHUB_ALLOW_NAMED_SERVERS", "") == "true"
+
+    @default("named_server_limit_per_user")
+    def _default_limit(self):
+        return int(os.environ.get("JUPYTERHUB_NAMED_SERVER_LIMIT_PER_USER", 0) or 0)
+
+    @property
+    def api_url(self) -> str:
+        return os.environ.get("JUPYTERHUB_API_URL", self.hub_url_local.rstrip("/") + "/hub/api").rstrip("/") + "/"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._client = AsyncHTTPClient()
+
+    async def api_request(self, path: str, method: str = "GET", body: dict | None = None, **kwargs) -> HTTPResponse:
+        """One hub API request, retried on connection errors and 5xx. Raises HubUnavailable."""
+        delay = self.retry_delay
+        for attempt in range(1, self.retries + 1):
+            request = HTTPRequest(
+                self.api_url + path,
+                method=method,
+                body=None if body is None else json.dumps(body),
+                headers={"Authorization": f"token {self.hub_api_token}"},
+                allow_nonstandard_methods=True,
+                connect_timeout=min(self.request_timeout, 10),
+                request_timeout=self.request_timeout,
+                **kwargs,
+            )
+            response = await self._client.fetch(request, raise_error=False)
+            if response.code < 500:
+                return response
+            reason = response.error if response.code == 599 else f"HTTP {response.code}"
+            self.log.warning("Hub request %s %s failed (%s), attempt %d", method, path, reason, attempt)
+            if attempt < self.retries:
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise HubUnavailable(f"JupyterHub at {self.hub_url_local} is not answering ({reason}).", 503)
+
+    async def _create_user(self, username: str, image: str) -> None:
+        response = await self.api_request(f"users/{quote(username, safe='@~')}", "POST", body={})
+        if response.code not in (201, 409):
+            self.log.error("Creating user %s: HTTP %s %s", username, response.code, response.body[:200])
+            raise LaunchError(f"Failed to create temporary user for {image}", 500)
+
+    async def delete_user(self, username: str) -> None:
+        """Remove a temporary user and (through the hub) its server. Never raises."""
+        try:
+            response = await self.api_request(f"users/{quote(username, safe='@~')}", "DELETE")
+            if response.code not in (204, 404):
+                self.log.warning("Deleting user %s: HTTP %s", username, response.code)
+        except Exception as e:  # noqa: BLE001 - best effort cleanup
+            self.log.warning("Could not delete temporary user %s: %s", username, e)
+
+    async def _follow_progress(self, username: str, server_name: str, image: str, emit: Emit) -> dict:
+        user = quote(username, safe="@~")
+        path = f"users/{user}/servers/{server_name}/progress" if server_name else f"users/{user}/server/progress"
+        events: asyncio.Queue = asyncio.Queue()
+        buffer = b""
+
+        def on_chunk(chunk: bytes) -> None:
+            nonlocal buffer
+            buffer += chunk
+            while b"\n\n" in buffer:
+                frame, buffer = buffer.split(b"\n\n", 1)
+                for line in frame.decode("utf-8", "replace").splitlines():
+                    if line.startswith("data:"):
+                        try:
+                            events.put_nowait(json.loads(line[5:]))
+                        except ValueError:
+                            pass
+
+        stream = asyncio.ensure_future(
+            self.api_request(path, streaming_callback=on_chunk, request_timeout=self.launch_timeout)
+        )
+        try:
+            while True:
+                getter = asyncio.ensure_future(events.get())
+                await asyncio.wait([getter, stream], return_when=asyncio.FIRST_COMPLETED)
+                if not getter.done():
+                    getter.cancel()
+                    if events.empty():
+                        response = stream.result()
+                        raise LaunchError(
+                            f"Image {image} for user {username} failed to launch"
+                            + (f" (hub answered HTTP {response.code})" if response.code != 200 else ""),
+                            500,
+                        )
+                    continue
+                event = getter.result()
+                if event.get("message"):
+                    await emit({"phase": "launching", "message": event["message"].rstrip("\n") + "\n"})
+                if event.get("failed"):
+                    raise LaunchError(event.get("message") or f"Failed to launch image {image}", 500)
+                if event.get("ready"):
+                    return event
+        finally:
+            stream.cancel()
+
+    async def launch(
+        self,
+        image: str,
+        repo_url: str,
+        extra: dict,
+        emit: Emit,
+        username: str | None = None,
+        server_name: str = "",
+    ) -> dict:
+        """Start a server for `image` and return upstream's `ready` fields (url, token, ...)."""
+        username = username or unique_name_from_repo(repo_url)
+        token = new_server_token()
+        created = False
+        try:
+            async with asyncio.timeout(self.launch_timeout):
+                if self.create_user:
+                    await self._create_user(username, image)
+                    created = True
+                if self.pre_launch_hook:
+                    result = self.pre_launch_hook(self, image, username, server_name, repo_url)
+                    if asyncio.iscoroutine(result):
+                        await result
+                body = {"image": image, "repo_url": repo_url, "token": token, **extra}
+                path = f"users/{quote(username, safe='@~')}/servers/{server_name}"
+                response = await self.api_request(path, "POST", body=body)
+                if response.code not in (201, 202):
+                    detail = _hub_message(response)
+                    self.log.error("Starting server for %s: HTTP %s %s", username, response.code, detail)
+                    raise LaunchError(f"Failed to launch image {image}" + (f": {detail}" if detail else ""), 500)
+                await self._follow_progress(username, server_name, image, emit)
+        except TimeoutError:
+            await self._cleanup(created, username)
+            raise LaunchError(f"Image {image} for user {username} took too long to launch", 500) from None
+        except (UserFacingError, asyncio.CancelledError, Exception):
+            await self._cleanup(created, username)
+            raise
+        url = f"{self.hub_url.rstrip('/')}/user/{quote(username, safe='@~')}/"
+        if server_name:
+            url += f"{server_name}/"
+        return {"image": image, "repo_url": repo_url, "token": token, **extra, "url": url}
+
+    async def _cleanup(self, created: bool, username: str) -> None:
+        if created:
+            # shielded: a cancelled request must still not leak the user it created
+            await asyncio.shield(asyncio.ensure_future(self.delete_user(username)))
+
+
+def _hub_message(response: HTTPResponse) -> str:
+    try:
+        return str(json.loads(response.body).get("message", ""))[:300]
+    except (ValueError, AttributeError, TypeError):
+        return ""

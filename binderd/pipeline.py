@@ -1,0 +1,175 @@
+"""The pipeline: spec -> resolved repo -> image -> (build) -> launch -> ready.
+
+`LaunchPipeline.run` is the whole story of one `/build` request, told as
+events through `emit`. Each stage is a plug-in object (provider class,
+registry, builder, launcher) configured by the application; this module only
+decides the order and turns failures into `failed` events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from binderd import events, metrics, naming
+from binderd.build import BuildCoordinator, BuildExecutor
+from binderd.errors import LaunchError, SpecError, UserFacingError
+from binderd.launch.launcher import HubUnavailable, Launcher
+from binderd.model import ImageRef, ResolvedRepo
+from binderd.providers import RepoProvider
+from binderd.registry import ImageRegistry
+
+log = logging.getLogger("binderd.pipeline")
+Emit = Callable[[dict], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class LaunchRequest:
+    """What a `/build/<prefix>/<spec>` request asks for, in HTTP-free terms."""
+
+    provider_prefix: str
+    spec: str  # trailing "/" stripped
+    launch_host: str  # binder_launch_host: where this binderd is reached
+    client_ip: str
+
+
+class LaunchPipeline:
+    """Runs the stages for one request; shared by all requests."""
+
+    def __init__(
+        self,
+        providers: dict[str, type[RepoProvider]],
+        provider_parent,
+        registry: ImageRegistry,
+        builder: BuildExecutor,
+        coordinator: BuildCoordinator,
+        launcher: Launcher,
+        image_prefix: str,
+        per_repo_quota: int = 0,
+        per_repo_quota_higher: int = 0,
+    ):
+        self.providers = providers
+        self.provider_parent = provider_parent
+        self.registry = registry
+        self.builder = builder
+        self.coordinator = coordinator
+        self.launcher = launcher
+        self.image_prefix = image_prefix
+        self.quotas = (per_repo_quota, per_repo_quota_higher)
+
+    # --- stage 1 --------------------------------------------------------------------------
+
+    def make_provider(self, prefix: str, spec: str) -> RepoProvider:
+        """The provider for `prefix`, constructed with `spec` (raises SpecError)."""
+        cls = self.providers.get(prefix)
+        if cls is None:
+            raise SpecError(f"No provider found for prefix {prefix}")
+        try:
+            return cls(spec=spec, prefix=prefix, parent=self.provider_parent)
+        except UserFacingError:
+            raise
+        except ValueError as e:
+            raise SpecError(str(e)) from None
+
+    async def resolve(self, prefix: str, spec: str) -> ResolvedRepo:
+        """Stages 1 and 2's input: the ResolvedRepo for a link."""
+        provider = self.make_provider(prefix, spec)
+        return await provider.resolve(*self.quotas)
+
+    # --- stages 3 and 4 -------------------------------------------------------------------
+
+    async def ensure_image(self, repo: ResolvedRepo, image: ImageRef, emit: Emit) -> None:
+        """Make sure the image exists: found in the registry, or built (shared) now."""
+        build = self.coordinator.get(image.name)
+        if build is None and await self.registry.image_exists(image):
+            await emit(events.built(image.name, cached=True))
+            return
+        push = self.registry.pushes
+        build, started = self.coordinator.start(
+            image.name, lambda: self._timed_build(repo, image, push)
+        )
+        await emit(events.waiting())
+        async for event in build.watch():
+            await emit(event)
+        await emit(events.built(image.name, cached=False))
+
+    async def _timed_build(self, repo: ResolvedRepo, image: ImageRef, push: bool):
+        started = time.perf_counter()
+        status = "failure"
+        metrics.BUILDS_INPROGRESS.inc()
+        try:
+            async for event in self.builder.build(repo, image, self.registry.push_auth() if push else None, push):
+                yield event
+            status = "success"
+        finally:
+            metrics.BUILDS_INPROGRESS.dec()
+            metrics.BUILD_TIME.labels(status=status).observe(time.perf_counter() - started)
+            metrics.BUILD_COUNT.labels(status=status, provider=repo.provider_name, repo=repo.repo_url).inc()
+
+    # --- stage 5 --------------------------------------------------------------------------
+
+    async def launch(self, repo: ResolvedRepo, image: ImageRef, request: LaunchRequest, emit: Emit) -> dict:
+        """Start the server, retrying whole launches that failed on the hub's side."""
+        extra = {
+            "binder_ref_url": repo.ref_url,
+            "binder_launch_host": request.launch_host,
+            "binder_request": f"v2/{request.provider_prefix}/{request.spec}",
+            "binder_persistent_request": f"v2/{request.provider_prefix}/{repo.resolved_spec}",
+            "binder_client_ip": request.client_ip,
+        }
+        await emit(events.launching())
+        started = time.perf_counter()
+        delay = self.launcher.retry_delay
+        metrics.LAUNCHES_INPROGRESS.inc()
+        try:
+            for attempt in range(self.launcher.retries):
+                try:
+                    fields = await self.launcher.launch(image.name, repo.repo_url, extra, emit)
+                except HubUnavailable:
+                    raise
+                except LaunchError:
+                    metrics.LAUNCH_TIME.labels(status="retry", retries=-1).observe(time.perf_counter() - started)
+                    if attempt + 1 >= self.launcher.retries:
+                        raise
+                    await emit(events.launching(f"Launch attempt {attempt + 1} failed, retrying..."))
+                    await asyncio.sleep(delay)
+                    delay *= 2
+                    continue
+                metrics.LAUNCH_TIME.labels(status="success", retries=attempt).observe(time.perf_counter() - started)
+                metrics.LAUNCH_COUNT.labels(status="success", provider=repo.provider_name, repo=repo.repo_url).inc()
+                return fields
+        except UserFacingError:
+            metrics.LAUNCH_TIME.labels(status="failure", retries=-1).observe(time.perf_counter() - started)
+            metrics.LAUNCH_COUNT.labels(status="failure", provider=repo.provider_name, repo=repo.repo_url).inc()
+            raise
+        finally:
+            metrics.LAUNCHES_INPROGRESS.dec()
+        raise AssertionError("unreachable")
+
+    # --- the whole story ------------------------------------------------------------------
+
+    async def run(self, request: LaunchRequest, emit: Emit) -> bool:
+        """Run every stage, telling it through `emit`; True if the server is ready.
+
+        Never raises for anything a user can cause: failures end in one `failed` event.
+        """
+        try:
+            repo = await self.resolve(request.provider_prefix, request.spec)
+            image = naming.image_for(repo, self.image_prefix)
+            await self.ensure_image(repo, image, emit)
+            fields = await self.launch(repo, image, request, emit)
+        except UserFacingError as e:
+            log.info("%s/%s failed: %s", request.provider_prefix, request.spec, e.message)
+            await emit(events.failed(e.message, e.status_code))
+            return False
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - a bug: log it, tell the user without a traceback
+            log.exception("Unexpected error for %s/%s", request.provider_prefix, request.spec)
+            await emit(events.failed("Internal error in binderd. Please try again; if it persists, tell the operators.", 500))
+            return False
+        await emit(events.ready(fields))
+        return True
