@@ -52,6 +52,12 @@ class BinderHub(Application):
         "log-level": "Application.log_level",
     }
     flags = {"debug": ({"BinderHub": {"debug": True}}, "Log at debug level.")}
+    subcommands = {
+        "check": ("binderd.cli.check.CheckApp", "Check that the registry, JupyterHub and tokens work."),
+        "resolve": ("binderd.cli.resolve.ResolveApp", "Print what binderd would build for a link."),
+    }
+    #: False for subcommands that use the configuration but do not serve.
+    serves = True
 
     config_file = Unicode(
         "binderhub_config.py",
@@ -176,7 +182,7 @@ class BinderHub(Application):
         """Build the stage objects from configuration and wire the pipeline."""
         if self.auth_enabled:
             raise ConfigError("BinderHub.auth_enabled: binderd does not support authenticated launches yet")
-        if not self.hub_url:
+        if self.serves and not self.hub_url:
             raise ConfigError("BinderHub.hub_url is required: the URL of the JupyterHub to launch servers on")
         self.registry = self.registry_class(parent=self) if self.use_registry else LocalDockerImages(parent=self)
         self.builder = self.build_class(parent=self)
@@ -216,6 +222,8 @@ class BinderHub(Application):
 
     def initialize(self, argv=None) -> None:
         super().initialize(argv)
+        if self.subapp is not None:
+            return
         try:
             self.load_config_files()
             self.init_logging()
@@ -237,6 +245,8 @@ class BinderHub(Application):
         server.stop()
 
     def start(self) -> None:
+        if self.subapp is not None:
+            return self.subapp.start()
         asyncio.run(self.serve())
 
 

@@ -77,13 +77,20 @@ async def _smart_http_refs(url: str, check_host: HostCheck, timeout: float) -> l
     target = url.rstrip("/") + "/info/refs?service=git-upload-pack"
     for _ in range(_MAX_REDIRECTS + 1):
         await check_host(urlsplit(target).hostname or "")
+        body = bytearray()
+
+        def collect(chunk: bytes) -> None:
+            body.extend(chunk)
+            if len(body) > _MAX_BYTES:
+                raise ResolveError("The git server sent too many refs.")
+
         request = HTTPRequest(
             target,
             follow_redirects=False,
             request_timeout=timeout,
             connect_timeout=timeout,
             user_agent="git/2 binderd",
-            max_body_size=_MAX_BYTES,
+            streaming_callback=collect,
         )
         try:
             response = await client.fetch(request, raise_error=False)
@@ -102,7 +109,7 @@ async def _smart_http_refs(url: str, check_host: HostCheck, timeout: float) -> l
         content_type = response.headers.get("Content-Type", "")
         if response.code != 200 or not content_type.startswith(_ADVERTISEMENT):
             raise NotSmart(f"HTTP {response.code} {content_type}")
-        return refs_from_advertisement(parse_pkt_lines(response.body))
+        return refs_from_advertisement(parse_pkt_lines(bytes(body)))
     raise ResolveError("The git server redirected too many times.")
 
 

@@ -1,0 +1,3 @@
+"""Test configuration: the server fixtures live in tests/fixtures/servers.py."""
+
+from tests.fixtures.servers import docker_engine, git_server, hub, registry  # noqa: F401
