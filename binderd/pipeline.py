@@ -84,13 +84,12 @@ class LaunchPipeline:
     async def ensure_image(self, repo: ResolvedRepo, image: ImageRef, emit: Emit) -> None:
         """Make sure the image exists: found in the registry, or built (shared) now."""
         build = self.coordinator.get(image.name)
-        if build is None and await self.registry.image_exists(image):
+        finished = build is not None and build.done  # get() only keeps successful finished builds
+        if finished or (build is None and await self.registry.image_exists(image)):
             await emit(events.built(image.name, cached=True))
             return
         push = self.registry.pushes
-        build, started = self.coordinator.start(
-            image.name, lambda: self._timed_build(repo, image, push)
-        )
+        build, _ = self.coordinator.start(image.name, lambda: self._timed_build(repo, image, push))
         await emit(events.waiting())
         async for event in build.watch():
             await emit(event)

@@ -35,6 +35,7 @@ def validate(config: Config, classes: list[type], log, origins: dict[str, str] |
                 f"Unknown configuration class {section!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
             )
         traits = cls.class_traits(config=True)
+        probe = cls.__new__(cls)  # a bare instance (no __init__ side effects) to validate against
         for name, value in options.items():
             where = (origins or {}).get(f"{section}.{name}", f"{section}.{name}")
             trait = traits.get(name)
@@ -46,7 +47,7 @@ def validate(config: Config, classes: list[type], log, origins: dict[str, str] |
             if isinstance(value, LazyConfigValue):
                 continue
             try:
-                trait.validate(None, value)
+                trait._validate(probe, value)
             except TraitError as e:
                 raise ConfigError(f"{where}: {e}") from None
             except Exception as e:  # noqa: BLE001 - a validator may raise anything on bad input

@@ -72,6 +72,7 @@ class Launcher(LoggingConfigurable):
     async def api_request(self, path: str, method: str = "GET", body: dict | None = None, **kwargs) -> HTTPResponse:
         """One hub API request, retried on connection errors and 5xx. Raises HubUnavailable."""
         delay = self.retry_delay
+        kwargs.setdefault("request_timeout", self.request_timeout)
         for attempt in range(1, self.retries + 1):
             request = HTTPRequest(
                 self.api_url + path,
@@ -80,7 +81,6 @@ class Launcher(LoggingConfigurable):
                 headers={"Authorization": f"token {self.hub_api_token}"},
                 allow_nonstandard_methods=True,
                 connect_timeout=min(self.request_timeout, 10),
-                request_timeout=self.request_timeout,
                 **kwargs,
             )
             response = await self._client.fetch(request, raise_error=False)
@@ -99,12 +99,23 @@ class Launcher(LoggingConfigurable):
             self.log.error("Creating user %s: HTTP %s %s", username, response.code, response.body[:200])
             raise LaunchError(f"Failed to create temporary user for {image}", 500)
 
-    async def delete_user(self, username: str) -> None:
-        """Remove a temporary user and (through the hub) its server. Never raises."""
+    async def delete_user(self, username: str, timeout: float = 120) -> None:
+        """Stop a temporary user's server (even a pending one), then delete the user. Never raises.
+
+        The hub refuses to delete a user whose server is active, so this stops the
+        server first and waits until the hub reports it gone.
+        """
+        user = quote(username, safe="@~")
         try:
-            response = await self.api_request(f"users/{quote(username, safe='@~')}", "DELETE")
-            if response.code not in (204, 404):
-                self.log.warning("Deleting user %s: HTTP %s", username, response.code)
+            async with asyncio.timeout(timeout):
+                while True:
+                    response = await self.api_request(f"users/{user}", "DELETE")
+                    if response.code in (204, 404):
+                        return
+                    stop = await self.api_request(f"users/{user}/server", "DELETE")
+                    if stop.code not in (202, 204, 400, 404):
+                        self.log.warning("Stopping server of %s: HTTP %s", username, stop.code)
+                    await asyncio.sleep(0.5)
         except Exception as e:  # noqa: BLE001 - best effort cleanup
             self.log.warning("Could not delete temporary user %s: %s", username, e)
 

@@ -54,6 +54,11 @@ class BinderSpawner(DockerSpawner):
         help="Address the Jupyter server listens on. Default: host_ip on host networking, else 0.0.0.0.",
     ).tag(config=True)
 
+    @default("apply_user_options")
+    def _default_apply_user_options(self):
+        # binderd's launch request carries image, token, repo_url and binder_* keys
+        return lambda spawner, options: None
+
     @default("cmd")
     def _default_cmd(self):
         return ["python3", "-c", SERVER_PICKER]
@@ -65,6 +70,11 @@ class BinderSpawner(DockerSpawner):
     @default("allowed_images")
     def _default_allowed_images(self):
         return "*"
+
+    @default("use_internal_ip")
+    def _default_use_internal_ip(self):
+        # with host networking there are no port bindings; get_ip_and_port answers instead
+        return self.network_name not in {"bridge"}
 
     @property
     def host_network(self) -> bool:
