@@ -83,10 +83,14 @@ class Launcher(LoggingConfigurable):
                 connect_timeout=min(self.request_timeout, 10),
                 **kwargs,
             )
-            response = await self._client.fetch(request, raise_error=False)
-            if response.code < 500:
-                return response
-            reason = response.error if response.code == 599 else f"HTTP {response.code}"
+            try:
+                response = await self._client.fetch(request, raise_error=False)
+            except OSError as e:  # connection refused, DNS, ...: tornado raises these regardless
+                reason = str(e)
+            else:
+                if response.code < 500:
+                    return response
+                reason = str(response.error) if response.code == 599 else f"HTTP {response.code}"
             self.log.warning("Hub request %s %s failed (%s), attempt %d", method, path, reason, attempt)
             if attempt < self.retries:
                 await asyncio.sleep(delay)
