@@ -112,14 +112,19 @@ class Launcher(LoggingConfigurable):
         user = quote(username, safe="@~")
         try:
             async with asyncio.timeout(timeout):
+                # stopping the default server also interrupts a pending spawn
+                await self.api_request(f"users/{user}/server", "DELETE")
                 while True:
-                    response = await self.api_request(f"users/{user}", "DELETE")
-                    if response.code in (204, 404):
+                    response = await self.api_request(f"users/{user}")
+                    if response.code == 404:
                         return
-                    stop = await self.api_request(f"users/{user}/server", "DELETE")
-                    if stop.code not in (202, 204, 400, 404):
-                        self.log.warning("Stopping server of %s: HTTP %s", username, stop.code)
-                    await asyncio.sleep(0.5)
+                    model = json.loads(response.body)
+                    if not model.get("servers") and not model.get("pending"):
+                        break
+                    await asyncio.sleep(0.2)
+                response = await self.api_request(f"users/{user}", "DELETE")
+                if response.code not in (204, 404):
+                    self.log.warning("Deleting user %s: HTTP %s", username, response.code)
         except Exception as e:  # noqa: BLE001 - best effort cleanup
             self.log.warning("Could not delete temporary user %s: %s", username, e)
 

@@ -1,0 +1,119 @@
+"""`LocalRepo2dockerBuild`: run repo2docker as a subprocess on the local Docker engine.
+
+Credentials reach repo2docker only through its environment and a private
+Docker config directory (mode 0700, config.json 0600) that is removed after
+the build; never through argv, where any local user could read them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+
+from traitlets import Dict, Float, List, Unicode, default
+
+from binderd.build.base import BuildExecutor, log_event
+from binderd.errors import BuildError
+from binderd.model import ImageRef, ResolvedRepo
+from binderd.registry.dockerconfig import write_config
+
+# A git credential helper that answers from $GIT_CREDENTIAL_ENV (upstream's format:
+# "username=...\npassword=..." with literal backslash-n), configured through the
+# environment so pip-installed repo2docker needs no script on disk.
+_CREDENTIAL_HELPER = '!f() { test "$1" = get && printf "%b\\n" "$GIT_CREDENTIAL_ENV"; }; f'
+
+
+class LocalRepo2dockerBuild(BuildExecutor):
+    """Builds with `jupyter-repo2docker` on this machine's Docker engine."""
+
+    repo2docker_command = List(
+        Unicode(),
+        help="The command that runs repo2docker. Default: jupyter-repo2docker next to this Python.",
+    ).tag(config=True)
+
+    extra_env = Dict(
+        Unicode(),
+        help="Extra environment variables for repo2docker (e.g. DOCKER_HOST).",
+    ).tag(config=True)
+
+    build_timeout = Float(
+        3600,
+        help="Seconds after which a build is stopped and reported as failed.",
+    ).tag(config=True)
+
+    @default("repo2docker_command")
+    def _default_command(self):
+        candidate = os.path.join(os.path.dirname(sys.executable), "jupyter-repo2docker")
+        return [candidate if os.path.exists(candidate) else "jupyter-repo2docker"]
+
+    @default("builder_info")
+    def _default_builder_info(self):
+        try:
+            from importlib.metadata import version
+
+            return {"repo2docker-version": version("jupyter-repo2docker")}
+        except Exception:  # noqa: BLE001 - informational only
+            return {}
+
+    def _environment(self, repo: ResolvedRepo, docker_config: str | None) -> dict:
+        env = {**os.environ, **self.extra_env, "PYTHONUNBUFFERED": "1", "GIT_TERMINAL_PROMPT": "0"}
+        if docker_config:
+            env["DOCKER_CONFIG"] = docker_config
+        if repo.git_credentials:
+            env.update(
+                GIT_CREDENTIAL_ENV=repo.git_credentials,
+                GIT_CONFIG_COUNT="1",
+                GIT_CONFIG_KEY_0="credential.helper",
+                GIT_CONFIG_VALUE_0=_CREDENTIAL_HELPER,
+            )
+        return env
+
+    @staticmethod
+    def _write_docker_config(push_auth: dict) -> str:
+        directory = tempfile.mkdtemp(prefix="binderd-push-")  # mode 0700
+        write_config(directory, push_auth["registry"], push_auth["username"], push_auth["password"])
+        return directory
+
+    async def build(
+        self, repo: ResolvedRepo, image: ImageRef, push_auth: dict | None, push: bool = False
+    ) -> AsyncIterator[dict]:
+        secrets = [s for s in (repo.git_credentials, (push_auth or {}).get("password")) if s]
+        docker_config = self._write_docker_config(push_auth) if push_auth else None
+        cmd = self.repo2docker_command + self.get_cmd(repo, image, push=push)
+        self.log.info("Building %s: %s", image.name, " ".join(cmd))
+        proc = await asyncio.create_subprocess_exec(
+            *cmd,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env=self._environment(repo, docker_config),
+            limit=4 * 1024 * 1024,
+            start_new_session=True,
+        )
+        last_error = ""
+        try:
+            async with asyncio.timeout(self.build_timeout):
+                async for raw in proc.stdout:
+                    line = raw.decode("utf-8", "replace")
+                    for secret in secrets:
+                        line = line.replace(secret, "[secret]")
+                    event = log_event(line)
+                    if event.get("phase") in ("failed", "failure"):
+                        last_error = str(event.get("message", "")).strip()
+                    yield event
+                returncode = await proc.wait()
+        except TimeoutError:
+            raise BuildError(f"The build took longer than {self.build_timeout:.0f} seconds and was stopped.") from None
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+            if docker_config:
+                shutil.rmtree(docker_config, ignore_errors=True)
+        if returncode != 0:
+            detail = f": {last_error}" if last_error else f" (repo2docker exited with status {returncode})"
+            raise BuildError(f"Building {repo.repo_url} at {repo.resolved_ref} failed{detail}")
