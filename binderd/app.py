@@ -29,7 +29,7 @@ from binderd.handlers.health import HealthChecks
 from binderd.launch import Launcher
 from binderd.pipeline import LaunchPipeline
 from binderd.providers import RepoProvider, default_providers
-from binderd.registry import DockerRegistry, ImageRegistry, LocalDockerImages
+from binderd.registry import REGISTRY_CLASSES, DockerRegistry, ImageRegistry, LocalDockerImages
 
 
 def _with_slashes(url: str) -> str:
@@ -150,7 +150,7 @@ class BinderHub(Application):
     @property
     def classes(self):
         return [
-            BinderHub, ImageRegistry, DockerRegistry, LocalDockerImages, BuildExecutor, LocalRepo2dockerBuild,
+            BinderHub, *REGISTRY_CLASSES, BuildExecutor, LocalRepo2dockerBuild,
             Launcher, RepoProvider, *default_providers().values(),
         ]
 

@@ -1,3 +1,4 @@
 """Test configuration: the server fixtures live in tests/fixtures/servers.py."""
 
 from tests.fixtures.servers import docker_engine, git_server, hub, registry  # noqa: F401
+from tests.fixtures.token_registry import token_registry  # noqa: F401

@@ -16,6 +16,7 @@ Anything else is an error naming the key.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 
@@ -46,6 +47,13 @@ def _require(value, kind, where: str):
     return value
 
 
+def _is_service_account_key(password: str) -> bool:
+    try:
+        return json.loads(password).get("type") == "service_account"
+    except (ValueError, AttributeError):
+        return False
+
+
 class _Registry:
     """The `registry:` section, collected across files and applied last."""
 
@@ -64,7 +72,10 @@ class _Registry:
         if not self.values:
             return
         key = self.values.get("url") or DOCKER_HUB_AUTH_KEYS[0]
-        username = self.values.get("username") or ("_json_key" if key == "https://gcr.io" else "<token>")
+        # the chart: `_json_key` for exactly https://gcr.io, else "<token>"; binderd also takes
+        # `_json_key` for any registry given a service-account key (eu.gcr.io, *-docker.pkg.dev).
+        json_key = key == "https://gcr.io" or _is_service_account_key(self.values.get("password", ""))
+        username = self.values.get("username") or ("_json_key" if json_key else "<token>")
         if key in DOCKER_HUB_AUTH_KEYS:
             url = "https://registry-1.docker.io"
         else:
