@@ -26,6 +26,7 @@ from binderd.config import validate as validate_config
 from binderd.handlers import BuildHandler, HealthHandler, MetricsHandler, RepoProvidersHandler, VersionHandler
 from binderd.handlers.base import log_request
 from binderd.handlers.health import HealthChecks
+from binderd.handlers.pages import HomePageHandler, LaunchPageHandler
 from binderd.launch import Launcher
 from binderd.pipeline import LaunchPipeline
 from binderd.providers import RepoProvider, default_providers
@@ -55,6 +56,7 @@ class BinderHub(Application):
     subcommands = {
         "check": ("binderd.cli.check.CheckApp", "Check that the registry, JupyterHub and tokens work."),
         "resolve": ("binderd.cli.resolve.ResolveApp", "Print what binderd would build for a link."),
+        "local": ("binderd.cli.local.LocalApp", "Run binderd with its own JupyterHub on this machine."),
     }
     #: False for subcommands that use the configuration but do not serve.
     serves = True
@@ -149,8 +151,9 @@ class BinderHub(Application):
 
     @property
     def classes(self):
+        own = [type(self)] if type(self) is not BinderHub else []
         return [
-            BinderHub, *REGISTRY_CLASSES, BuildExecutor, LocalRepo2dockerBuild,
+            *own, BinderHub, *REGISTRY_CLASSES, BuildExecutor, LocalRepo2dockerBuild,
             Launcher, RepoProvider, *default_providers().values(),
         ]
 
@@ -216,6 +219,8 @@ class BinderHub(Application):
             (r"build/([^/]+)/(.+)", BuildHandler),
             (r"health", HealthHandler),
             (r"api/repoproviders", RepoProvidersHandler),
+            (r"v2/([^/]+)/(.+)", LaunchPageHandler),
+            (r"", HomePageHandler),
         ]
         settings = {**self.tornado_settings, "headers": headers, "binder": self, "log_function": log_request}
         return tornado.web.Application([(self.base_url + pattern, h) for pattern, h in routes], **settings)
