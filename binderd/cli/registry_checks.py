@@ -71,7 +71,8 @@ async def _login(registry: DockerRegistry) -> Result:
         await registry.login()
     except RegistryError as e:
         return Result("registry credentials", "fail", e.message)
-    who = repr(registry.username) if registry.username else "anonymous access"
+    username, _ = registry.credentials_owner()
+    who = repr(username) if username else "anonymous access"
     return Result("registry credentials", "ok", f"{who} authenticated at {registry.host}")
 
 

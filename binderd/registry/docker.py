@@ -176,6 +176,10 @@ class DockerRegistry(ImageRegistry):
         """(username, password) for basic auth and token requests. Subclasses may refresh them."""
         return self.username, self.password
 
+    def credentials_owner(self) -> tuple[str, bool]:
+        """(username, whether any credentials are configured), for messages; never the password."""
+        return self.username, bool(self.username or self.password)
+
     def push_auth(self) -> dict | None:
         """{"registry", "username", "password"} for the build's config.json; None without credentials."""
         if not (self.username or self.password):

@@ -167,6 +167,11 @@ class AmazonECR(DockerRegistry):
             )
             self._created.add(image.repository)
 
+    def credentials_owner(self) -> tuple[str, bool]:
+        if not self.uses_api:
+            return super().credentials_owner()
+        return (self._login[0] if self._login else "AWS"), bool(self.aws_access_key_id)
+
     def push_auth(self) -> dict | None:
         if not self.uses_api:
             return super().push_auth()

@@ -62,8 +62,8 @@ def refused(registry: DockerRegistry, response: HTTPResponse, action: str, repos
     challenge = parse_challenge(response.headers.get("WWW-Authenticate"))
     what = f"The registry at {registry.host} refused to let binderd {action} {repository} (HTTP {response.code}"
     what += f", {detail})." if detail else ")."
-    username = registry.username
-    if not username and not registry.password:
+    username, configured = registry.credentials_owner()
+    if not configured:
         fix = (f" No credentials are configured: set {CREDENTIALS}, or make sure "
                f"{registry.docker_config_path} has an entry for {registry.auth_config_url!r}.")
     elif response.code == 401 and challenge.error != "insufficient_scope":
