@@ -160,6 +160,8 @@ class DockerRegistry(ImageRegistry):
         self._client = AsyncHTTPClient()
         #: HTTP requests made (registry and token service), for benchmarks and tests.
         self.request_count = 0
+        # resolve config.json-derived defaults now, at start-up, not with a file read on the event loop
+        self.url, self.auth_config_url, self.username, self.password  # noqa: B018
 
     # --- plumbing -------------------------------------------------------------------------
 
@@ -312,10 +314,18 @@ class DockerRegistry(ImageRegistry):
             self.tokens.drop(key)
         if fresh and same_realm and challenge.error != "invalid_token":
             return response  # a token issued just now for this realm: a retry would get the same answer
-        if self.token_url and not self.token_url_problem and not same_token_endpoint(self.token_url, challenge):
-            self._abandon_token_url(f"the registry refused its token and asks for {challenge.realm}", challenge)
-        self._realm = Challenge("bearer", challenge.realm, challenge.service)
-        token = await self._token(challenge.realm, challenge.service, scope or challenge.scope, configured=False)
+        token = ""
+        if self.token_url and not self.token_url_problem:
+            if same_token_endpoint(self.token_url, challenge):
+                try:  # e.g. a cached token that expired early: renew it where it came from
+                    token = await self._token(self.token_url, None, scope, configured=True)
+                except _TokenURLBroken as e:
+                    self._abandon_token_url(str(e), challenge)
+            else:
+                self._abandon_token_url(f"the registry refused its token and asks for {challenge.realm}", challenge)
+        if not token:
+            self._realm = Challenge("bearer", challenge.realm, challenge.service)
+            token = await self._token(challenge.realm, challenge.service, scope or challenge.scope, configured=False)
         return await self._fetch(method, url, {**headers, "Authorization": f"Bearer {token}"}, body)
 
     def _refused(self, response: HTTPResponse, action: str, repository: str) -> RegistryError:

@@ -140,3 +140,16 @@ async def test_registry_down_with_token_url():
                        docker_config_path="/x")
     with pytest.raises(RegistryError, match="did not answer"):
         await r.image_exists(image("binder/tok", "docker"))
+
+
+async def test_configured_token_url_renews_where_it_came_from(token_registry, pushed):
+    r = client(token_registry, token_url=token_registry.token_url)
+    assert await r.image_exists(image("binder/tok", "docker"))
+    key = next(iter(r.tokens._tokens))
+    r.tokens.put(key, "expired-early", 300)  # cached, but the registry refuses it
+    count = r.request_count
+    assert await r.image_exists(image("binder/tok", "docker"))
+    assert r.request_count == count + 3  # refused, new token from token_url, manifest
+    assert r.tokens.get(key) not in (None, "expired-early") and not r.token_url_problem
+    assert await r.image_exists(image("binder/tok", "docker"))
+    assert r.request_count == count + 4  # and it is cached under token_url again
