@@ -18,3 +18,4 @@ BUILD_COUNT = Counter("binderhub_build_count", "Counter of builds by repo", ["st
 LAUNCH_COUNT = Counter("binderhub_launch_count", "Counter of launches by repo", ["status", "provider", "repo"])
 BUILDS_INPROGRESS = Gauge("binderhub_inprogress_builds", "Builds currently in progress")
 LAUNCHES_INPROGRESS = Gauge("binderhub_inprogress_launches", "Launches currently in progress")
+GITHUB_RATE_LIMIT = Gauge("binderhub_github_rate_limit_remaining", "GitHub rate limit remaining")

@@ -27,6 +27,9 @@ class ResolvedRepo:
     git_credentials: str = field(default="", repr=False, compare=False)
     # Per-repo settings from spec_config / high_quota_specs (e.g. {"quota": 0}).
     repo_config: dict = field(default_factory=dict, compare=False)
+    # A message for the user about how the spec was read (e.g. GitHub's master -> HEAD
+    # fallback, after which `spec` is the HEAD spec); sent as a `waiting` event.
+    notice: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)

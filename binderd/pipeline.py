@@ -9,6 +9,7 @@ decides the order and turns failures into `failed` events.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -157,6 +158,9 @@ class LaunchPipeline:
         """
         try:
             repo = await self.resolve(request.provider_prefix, request.spec)
+            if repo.notice:  # e.g. GitHub's master/main -> HEAD fallback (upstream also sleeps 10 s)
+                await emit(events.waiting(repo.notice))
+            request = dataclasses.replace(request, spec=repo.spec)  # binder_request uses the spec resolved
             image = naming.image_for(repo, self.image_prefix)
             await self.ensure_image(repo, image, emit)
             fields = await self.launch(repo, image, request, emit)

@@ -1,4 +1,5 @@
 """Test configuration: the server fixtures live in tests/fixtures/servers.py."""
 
 from tests.fixtures.servers import docker_engine, git_server, hub, registry  # noqa: F401
+from tests.fixtures.fake_apis import fake_api_servers, fake_apis  # noqa: F401
 from tests.fixtures.token_registry import token_registry  # noqa: F401

@@ -17,14 +17,17 @@ upstream ports with little change:
 
 from __future__ import annotations
 
+import os
 import re
+from datetime import datetime, timezone
 from typing import ClassVar
 
-from traitlets import Dict, List, Unicode, validate
+from traitlets import Dict, Float, Integer, List, Unicode, default, validate
 from traitlets.config import LoggingConfigurable
 
 from binderd.errors import ResolveError, SpecError, UserFacingError
 from binderd.model import ResolvedRepo
+from binderd.providers.http import Limits
 
 SHA1 = re.compile(r"[0-9a-f]{40}")
 
@@ -32,6 +35,17 @@ SHA1 = re.compile(r"[0-9a-f]{40}")
 def is_valid_sha1(ref: str) -> bool:
     """True if `ref` starts with 40 lower-case hex digits (upstream's test)."""
     return bool(SHA1.match(ref))
+
+
+def utc_epoch(timestamp: str) -> int:
+    """Whole seconds since 1970 of "YYYY-MM-DDTHH:MM:SS[.ffffff][Z]", read as UTC (ValueError if not)."""
+    core = timestamp.split(".")[0].removesuffix("Z")
+    return int(datetime.strptime(core, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc).timestamp())
+
+
+def env_default(trait: str, variable: str):
+    """A traitlets default for `trait`: the environment variable `variable`, or ""."""
+    return default(trait)(lambda self: os.environ.get(variable, ""))
 
 
 def _compile_all(patterns: list[str], trait: str) -> list[re.Pattern]:
@@ -80,6 +94,24 @@ class RepoProvider(LoggingConfigurable):
         (e.g. "username=x\\npassword=y"). Passed to the build's environment, never logged.""",
     ).tag(config=True)
 
+    http_timeout = Float(
+        10,
+        help="""Seconds each call to a provider's web API (GitHub, GitLab, doi.org, Zenodo, ...)
+        may take before it counts as failed.""",
+    ).tag(config=True)
+
+    http_retries = Integer(
+        2,
+        help="""How many times a provider's web API call is retried after a timeout, a
+        connection failure or a 502/503/504 answer, before the launch fails with a message.""",
+    ).tag(config=True)
+
+    http_max_response_bytes = Integer(
+        4 * 1024 * 1024,
+        help="""Largest answer (in bytes, after decompression) binderd reads from a provider's
+        web API; a larger one fails the launch instead of filling memory.""",
+    ).tag(config=True)
+
     @validate("spec_config")
     def _check_spec_config(self, proposal):
         for item in proposal["value"]:
@@ -97,6 +129,14 @@ class RepoProvider(LoggingConfigurable):
         self.spec = spec
         self.prefix = prefix
         self.unresolved_ref = ""
+        # What the user should be told about how the link was read (e.g. GitHub's
+        # master/main -> HEAD fallback); the pipeline sends it as a `waiting` event.
+        self.notice = ""
+
+    @property
+    def limits(self) -> Limits:
+        """The bounds on this provider's outbound HTTP calls, from configuration."""
+        return Limits(self.http_timeout, self.http_retries, self.http_max_response_bytes)
 
     # --- the hooks subclasses implement -------------------------------------------------
 
@@ -119,6 +159,16 @@ class RepoProvider(LoggingConfigurable):
     def get_build_slug(self) -> str:
         """The stable, human-meaningful part of the image name."""
         raise NotImplementedError
+
+    def not_found_hints(self) -> list[str]:
+        """Sentences added to "Could not resolve ref ..." (upstream adds GitHub tips)."""
+        return []
+
+    def not_found_message(self) -> str:
+        """What the user reads when the ref resolves to nothing."""
+        where = f"{self.prefix}:{self.spec}"
+        message = f"Could not resolve ref for {where}. Double check your URL and that your repo is public."
+        return " ".join([message, *self.not_found_hints()])
 
     # --- policy ---------------------------------------------------------------------------
 
@@ -157,9 +207,7 @@ class RepoProvider(LoggingConfigurable):
         except UserFacingError as e:
             raise ResolveError(f"Error resolving ref for {where}: {e.message}") from None
         if resolved_ref is None:
-            raise ResolveError(
-                f"Could not resolve ref for {where}. Double check your URL and that your repo is public."
-            )
+            raise ResolveError(self.not_found_message())
         self.resolved_ref = resolved_ref
         return ResolvedRepo(
             provider_prefix=self.prefix,
@@ -173,4 +221,5 @@ class RepoProvider(LoggingConfigurable):
             build_slug=self.get_build_slug(),
             git_credentials=self.git_credentials,
             repo_config=self.repo_config(per_repo_quota, per_repo_quota_higher),
+            notice=self.notice,
         )
