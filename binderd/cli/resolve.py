@@ -25,6 +25,8 @@ class ResolveApp(BinderHub):
 
     async def resolve(self, prefix: str, spec: str) -> dict:
         repo = await self.pipeline.resolve(prefix, spec.rstrip("/"))
+        if repo.notice:  # e.g. the master -> HEAD fallback: say why "spec" differs from the argument
+            print(repo.notice.rstrip(), file=sys.stderr)
         image = image_for(repo, self.image_prefix)
         return {
             "provider": repo.provider_prefix,
