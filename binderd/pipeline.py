@@ -101,7 +101,10 @@ class LaunchPipeline:
         status = "failure"
         metrics.BUILDS_INPROGRESS.inc()
         try:
-            async for event in self.builder.build(repo, image, self.registry.push_auth() if push else None, push):
+            if push:
+                await self.registry.prepare_push(image)  # e.g. ECR: fresh password, repository created
+            auth = self.registry.push_auth() if push else None
+            async for event in self.builder.build(repo, image, auth, push):
                 yield event
             status = "success"
         finally:
