@@ -166,9 +166,9 @@ class BinderHub(Application):
             paths = [self.config_file]
         config, origins = load_files(paths)
         classes = list(self.classes)
-        for cls in config.get("BinderHub", {}).get("repo_providers", {}).values():
-            if isinstance(cls, type):
-                classes.append(cls)
+        for cls in [*config.get("BinderHub", {}).get("repo_providers", {}).values(), *default_providers().values()]:
+            if isinstance(cls, type):  # the providers and their intermediate classes, e.g. DOIProvider
+                classes.extend(c for c in cls.__mro__ if isinstance(c, type) and issubclass(c, RepoProvider))
         validate_config(config, classes, self.log, origins)
         merged = Config(config)
         merged.merge(self.cli_config)  # the command line wins over files

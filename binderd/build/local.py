@@ -27,6 +27,23 @@ from binderd.registry.dockerconfig import write_config
 _CREDENTIAL_HELPER = '!f() { test "$1" = get && printf "%b\\n" "$GIT_CREDENTIAL_ENV"; }; f'
 
 
+def _secret_values(git_credentials: str, password: str) -> list[str]:
+    """Every secret a build's output must not show: the whole credential and each value in it.
+
+    git_credentials is upstream's "username=...\\npassword=..." (a literal backslash-n);
+    git or repo2docker may print one of its values alone, e.g. a token used as username.
+    """
+    fields = dict(
+        line.partition("=")[::2] for line in git_credentials.replace("\\n", "\n").splitlines() if "=" in line
+    )
+    values = {git_credentials, password}
+    if fields.get("password") == "x-oauth-basic":  # GitHub's form: the token is the username
+        values.add(fields.get("username", ""))
+    else:
+        values.add(fields.get("password", ""))
+    return sorted((v for v in values if v), key=len, reverse=True)
+
+
 class LocalRepo2dockerBuild(BuildExecutor):
     """Builds with `jupyter-repo2docker` on this machine's Docker engine."""
 
@@ -81,19 +98,27 @@ class LocalRepo2dockerBuild(BuildExecutor):
     async def build(
         self, repo: ResolvedRepo, image: ImageRef, push_auth: dict | None, push: bool = False
     ) -> AsyncIterator[dict]:
-        secrets = [s for s in (repo.git_credentials, (push_auth or {}).get("password")) if s]
+        secrets = _secret_values(repo.git_credentials, (push_auth or {}).get("password", ""))
+        workdir = tempfile.mkdtemp(prefix="binderd-build-")  # repo2docker's --no-clean checkout lands here
         docker_config = self._write_docker_config(push_auth) if push_auth else None
         cmd = self.repo2docker_command + self.get_cmd(repo, image, push=push)
         self.log.info("Building %s: %s", image.name, " ".join(cmd))
-        proc = await asyncio.create_subprocess_exec(
-            *cmd,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            env=self._environment(repo, docker_config),
-            limit=4 * 1024 * 1024,
-            start_new_session=True,
-        )
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *cmd,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                env={**self._environment(repo, docker_config), "TMPDIR": workdir},
+                limit=4 * 1024 * 1024,
+                start_new_session=True,
+            )
+        except OSError as e:
+            for directory in (docker_config, workdir):
+                if directory:
+                    shutil.rmtree(directory, ignore_errors=True)
+            self.log.error("Cannot run repo2docker %s: %s", cmd[0], e)
+            raise BuildError(f"The builder could not start ({cmd[0]}: {e.strerror}). Tell the operators.") from None
         last_error = ""
         try:
             async with asyncio.timeout(self.build_timeout):
@@ -114,6 +139,7 @@ class LocalRepo2dockerBuild(BuildExecutor):
                 await proc.wait()
             if docker_config:
                 shutil.rmtree(docker_config, ignore_errors=True)
+            await asyncio.to_thread(shutil.rmtree, workdir, True)
         if returncode != 0:
             detail = f": {last_error}" if last_error else f" (repo2docker exited with status {returncode})"
             raise BuildError(f"Building {repo.repo_url} at {repo.resolved_ref} failed{detail}")
