@@ -364,7 +364,11 @@ class DockerRegistry(ImageRegistry):
         return await self.get_manifest(image.repository, image.tag) is not None
 
     async def healthy(self) -> bool:
+        """The registry answers and, when credentials are configured, accepts them."""
         try:
+            if self.username or self.password:
+                await self.login()
+                return True
             response = await self._fetch("GET", self.api_url + "/v2/", {})
         except RegistryError:
             return False

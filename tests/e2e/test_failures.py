@@ -1,6 +1,9 @@
 """Bad input and faults: each ends in one clear `failed` event, nothing leaks, nothing hangs."""
 
+import json
 import secrets
+import urllib.error
+import urllib.request
 import subprocess
 from urllib.parse import quote
 
@@ -90,6 +93,11 @@ async def test_registry_refusing_credentials(tmp_path, hub, git_server, registry
         assert registry.host in stream.events[-1]["message"]
         assert "waiting" not in stream.phases  # no build was attempted
         assert wrong not in b.log_text() and wrong not in stream.raw
+        with pytest.raises(urllib.error.HTTPError) as health:
+            urllib.request.urlopen(b.url + "health", timeout=30)
+        assert health.value.code == 503
+        report = json.loads(health.value.read())
+        assert {"service": "Docker registry", "ok": False} in report["checks"] and report["ok"] is False
     finally:
         b.process.stop()
 
