@@ -37,12 +37,16 @@ from tests.fixtures.servers import GitServer, binderd_config, start_binderd, sta
 from tests.fixtures.sse import read_stream  # noqa: E402
 
 
+FIRST_EVENT: list[float] = []  # binderd: request -> `built` (resolve + image lookup + HTTP)
+
+
 async def binderd_launch(binderd_url: str, repo_url: str, ref: str) -> tuple[float, float, str]:
     start = time.perf_counter()
     stream = await read_stream(f"{binderd_url}build/git/{quote(repo_url, safe='')}/{ref}")
     if stream.phases[-1] != "ready":
         raise RuntimeError(f"binderd launch failed: {stream.events[-1]}")
     requested = next(t for e, t in zip(stream.events, stream.times) if e.get("message") == "Server requested\n")
+    FIRST_EVENT.append(stream.times[0] - start)
     return requested - start, stream.times[-1] - start, stream.events[-1]["url"].rstrip("/").rsplit("/", 1)[-1]
 
 
@@ -76,6 +80,8 @@ async def direct_launch(hub, image: str) -> tuple[float, float, str]:
 
 
 def pct(values: list[float], q: float) -> float:
+    if q == 0.5:
+        return statistics.median(values)
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
@@ -85,12 +91,13 @@ def row(label: str, values: list[float]) -> str:
     return f"{label:<44} p50 {pct(ms, .5):8.1f}  p90 {pct(ms, .9):8.1f}  min {min(ms):8.1f}  max {max(ms):8.1f}  (ms, n={len(ms)})"
 
 
-async def main(pairs: int, ref: str) -> None:
+async def main(pairs: int, ref: str, settle: float) -> None:
     root = tempfile.mkdtemp(prefix="binderd-bench-")
     git = GitServer(os.path.join(root, "git"))
     hub = start_hub(os.path.join(root, "hub"))
     binderd = start_binderd(os.path.join(root, "binderd"),
-                            binderd_config(hub, git, None, f"binderd-bench-{secrets.token_hex(3)}/"))
+                            binderd_config(hub, git, None, f"binderd-bench-{secrets.token_hex(3)}/"),
+                            log_level=os.environ.get("BENCH_LOG_LEVEL", "INFO"))  # INFO as in production
     try:
         repo = git.create("bench")
         _, _, user = await binderd_launch(binderd.url, repo.git_url, ref)  # builds the image once
@@ -107,14 +114,19 @@ async def main(pairs: int, ref: str) -> None:
                 results[f"{kind}_req"].append(req)
                 results[f"{kind}_ready"].append(ready)
                 hub.delete_all_users()
+                await asyncio.sleep(settle)  # let the hub finish tearing down before the next launch
         overhead = [b - d for b, d in zip(results["b_req"], results["d_req"])]
+        FIRST_EVENT[:] = FIRST_EVENT[-pairs:]  # drop the build and warm-up requests
         print(f"launch of an already built image, {pairs} alternating pairs, ref {ref!r}")
         print(row("binderd: request -> ready", results["b_ready"]))
         print(row("JupyterHub alone: request -> ready", results["d_ready"]))
         print(row("binderd: request -> 'Server requested'", results["b_req"]))
         print(row("JupyterHub alone: request -> 'Server requested'", results["d_req"]))
         print(row("binderd's own overhead (pairwise difference)", overhead))
+        print(row("binderd: request -> 'built' (its own stages)", FIRST_EVENT))
         print(f"binderd overhead p50 = {statistics.median(overhead) * 1000:.1f} ms")
+        if os.environ.get("BENCH_LOG_LEVEL") == "DEBUG":
+            print("\n".join(line.split("] ", 1)[-1] for line in binderd.log_text().splitlines() if "stage times" in line))
     finally:
         binderd.process.stop()
         hub.delete_all_users()
@@ -124,7 +136,8 @@ async def main(pairs: int, ref: str) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=20)
+    parser.add_argument("--pairs", type=int, default=30)
     parser.add_argument("--ref", default="main", help="ref to launch (a branch exercises ref resolution)")
+    parser.add_argument("--settle", type=float, default=1.0, help="seconds of quiet between launches")
     args = parser.parse_args()
-    asyncio.run(main(args.pairs, args.ref))
+    asyncio.run(main(args.pairs, args.ref, args.settle))

@@ -27,6 +27,22 @@ log = logging.getLogger("binderd.pipeline")
 Emit = Callable[[dict], Awaitable[None]]
 
 
+class _StageClock:
+    """Milliseconds spent in each stage of one request, for the debug log."""
+
+    def __init__(self):
+        self.last = time.perf_counter()
+        self.laps: list[tuple[str, float]] = []
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps.append((name, (now - self.last) * 1000))
+        self.last = now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {ms:.1f} ms" for name, ms in self.laps)
+
+
 @dataclass(frozen=True)
 class LaunchRequest:
     """What a `/build/<prefix>/<spec>` request asks for, in HTTP-free terms."""
@@ -159,14 +175,19 @@ class LaunchPipeline:
 
         Never raises for anything a user can cause: failures end in one `failed` event.
         """
+        clock = _StageClock()
         try:
             repo = await self.resolve(request.provider_prefix, request.spec)
+            clock.lap("resolve")
             if repo.notice:  # e.g. GitHub's master/main -> HEAD fallback (upstream also sleeps 10 s)
                 await emit(events.waiting(repo.notice))
             request = dataclasses.replace(request, spec=repo.spec)  # binder_request uses the spec resolved
             image = naming.image_for(repo, self.image_prefix)
             await self.ensure_image(repo, image, emit)
+            clock.lap("image")
             fields = await self.launch(repo, image, request, emit)
+            clock.lap("launch")
+            log.debug("%s/%s stage times: %s", request.provider_prefix, request.spec, clock)
         except UserFacingError as e:
             log.info("%s/%s failed: %s", request.provider_prefix, request.spec, e.message)
             await emit(events.failed(e.message, e.status_code))
