@@ -117,6 +117,9 @@ class BuildCoordinator:
             build._finish(None)
         except UserFacingError as e:
             build._finish(e)
+        except asyncio.CancelledError:  # binderd is shutting down: tell the watchers, then stop
+            build._finish(BuildError("The build was stopped because binderd is shutting down. Please try again."))
+            raise
         except Exception:  # noqa: BLE001 - a bug must not leave watchers hanging
             log.exception("Build %s crashed", build.key)
             build._finish(BuildError("The build stopped because of an internal error. Please try again."))

@@ -83,3 +83,13 @@ async def test_crash_becomes_a_clear_error():
     build, _ = coordinator.start("c", crashing)
     with pytest.raises(BuildError, match="internal error"):
         await collect(build)
+
+
+async def test_cancelled_build_releases_its_watchers():
+    coordinator, started, gate = BuildCoordinator(), [], asyncio.Event()
+    build, _ = coordinator.start("d", slow_build(started, gate))
+    watcher = asyncio.create_task(collect(build))
+    await asyncio.sleep(0.05)
+    build.task.cancel()
+    with pytest.raises(BuildError, match="shutting down"):
+        await asyncio.wait_for(watcher, 5)

@@ -107,3 +107,30 @@ async def test_concurrent_requests_share_one_build(binderd_local, git_server):
     assert re.search(r"content provider|Cloning", logs[0][0] + logs[0][1])
     tokens = {s.events[-1]["token"] for s in streams}
     assert len(tokens) == 5
+
+
+async def leave_after_first_build_line(url: str) -> str:
+    """A client that opens the stream and hangs up as soon as the build starts logging."""
+    host, port = url.split("/")[2].split(":")
+    path = "/" + url.split("/", 3)[3]
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n".encode())
+    seen = b""
+    while b'"phase": "fetching"' not in seen and b'"phase": "building"' not in seen:
+        chunk = await asyncio.wait_for(reader.read(4096), 120)
+        assert chunk, seen
+        seen += chunk
+    writer.close()
+    return seen.decode()
+
+
+async def test_a_watcher_leaving_does_not_stop_the_build(binderd_local, git_server):
+    repo = git_server.create("e2e-leaver")
+    sha = repo.commit({"x.txt": "leave\n"})
+    url = build_url(binderd_local, repo.git_url, "main")
+    before = binderd_local.log_text().count("Building ")
+    seen = await leave_after_first_build_line(url)
+    assert '"phase": "waiting"' in seen
+    stayer = await read_stream(url)  # joins the running build (or finds its image)
+    assert stayer.phases[-1] == "ready" and stayer.events[-1]["image"].endswith(":" + sha)
+    assert binderd_local.log_text().count("Building ") - before == 1  # the first build was not stopped
