@@ -7,6 +7,7 @@ upstream's `urlpath`, `labpath` and `filepath` query parameters.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 
@@ -14,6 +15,13 @@ from binderd import __version__
 from binderd.handlers.base import BaseHandler
 
 _PAGE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static", "page.html")
+
+
+@functools.cache
+def _page_template() -> str:
+    """The page, read once (at the first request) and kept in memory."""
+    with open(_PAGE) as f:
+        return f.read()
 
 
 class HomePageHandler(BaseHandler):
@@ -25,8 +33,7 @@ class HomePageHandler(BaseHandler):
         }
 
     def get(self, *args) -> None:
-        with open(_PAGE) as f:
-            page = f.read()
+        page = _page_template()
         config = json.dumps(self.page_config()).replace("</", "<\\/")
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.write(page.replace("{{PAGE_CONFIG}}", config))
