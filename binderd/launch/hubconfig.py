@@ -9,6 +9,7 @@ token may create and delete users and start their servers.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 
 
@@ -26,6 +27,8 @@ class HubSettings:
     container_prefix: str = "binderd"  # user containers are named <prefix>-<user>
     network: str = "host"  # host networking: user servers listen on `ip`
     ca_bundle: str = ""  # mounted into user containers (TLS-intercepting proxies)
+    cull_timeout: int = 3600  # idle seconds before a temporary user and its server go (0: never)
+    cull_every: int = 60  # how often the culler looks
     extra: list[str] = field(default_factory=list)  # extra config lines
 
 
@@ -58,9 +61,26 @@ def render(s: HubSettings) -> str:
         "    'services': ['binder'],",
         "    'scopes': ['admin:users', 'admin:servers', 'read:users'],",
         "}]",
+        *_culler(s),
         *s.extra,
     ]
     return "\n".join(lines) + "\n"
+
+
+def _culler(s: HubSettings) -> list[str]:
+    """jupyterhub-idle-culler as a hub service: idle temporary users and servers are removed."""
+    if not s.cull_timeout:
+        return []
+    command = [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={s.cull_timeout}",
+               f"--cull-every={s.cull_every}", "--cull-users=True"]
+    return [
+        f"c.JupyterHub.services.append({{'name': 'idle-culler', 'command': {command!r}}})",
+        "c.JupyterHub.load_roles.append({",
+        "    'name': 'idle-culler',",
+        "    'services': ['idle-culler'],",
+        "    'scopes': ['list:users', 'read:users:activity', 'read:servers', 'delete:servers', 'admin:users'],",
+        "})",
+    ]
 
 
 def write(s: HubSettings) -> str:
