@@ -88,34 +88,34 @@ class LocalApp(BinderHub):
                 urls.append(f"git://127.0.0.1:{self.git_port}/{name}.git")
         return urls
 
-    def initialize(self, argv=None) -> None:
+    def load_config_files(self) -> None:
+        """Files and command line first; then the local default for whatever they left unset."""
+        super().load_config_files()
         os.makedirs(self.state_dir, exist_ok=True)
-        self.hub_settings = hubconfig.HubSettings(
+        local = {
+            "hub_url": f"http://127.0.0.1:{self.hub_port}/",
+            "use_registry": False,
+            "image_prefix": "binderd-local/",
+            "hub_api_token": self._hub_token(),
+        }
+        defaults = Config()
+        for name, value in local.items():
+            if name not in self.config.BinderHub:
+                defaults.BinderHub[name] = value
+        if "allowed_networks" not in self.config.GitRepoProvider:
+            defaults.GitRepoProvider.allowed_networks = ["127.0.0.1/32"]  # the example's git daemon
+        self.update_config(defaults)
+
+    async def _start_services(self) -> list[asyncio.subprocess.Process]:
+        settings = hubconfig.HubSettings(
             directory=os.path.join(self.state_dir, "hub"),
-            api_token="",
+            api_token=self.hub_api_token,
             proxy_port=self.hub_port,
             proxy_api_port=self.hub_port + 1,
             hub_port=self.hub_port + 81,
-            chp_command="",
+            chp_command=self._chp(),
+            ca_bundle=os.environ.get("BINDERD_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt"),
         )
-        super().initialize(argv)
-
-    def load_config_files(self) -> None:
-        # the local default, which -f files and the command line may override
-        defaults = Config()
-        defaults.BinderHub.hub_url = f"http://127.0.0.1:{self.hub_port}/"
-        defaults.BinderHub.use_registry = False
-        defaults.BinderHub.image_prefix = "binderd-local/"
-        defaults.BinderHub.hub_api_token = self._hub_token()
-        defaults.GitRepoProvider.allowed_networks = ["127.0.0.1/32"]
-        self.update_config(defaults)
-        super().load_config_files()
-
-    async def _start_services(self) -> list[asyncio.subprocess.Process]:
-        settings = self.hub_settings
-        settings.api_token = self.hub_api_token
-        settings.chp_command = self._chp()
-        settings.ca_bundle = os.environ.get("BINDERD_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
         config_path = hubconfig.write(settings)
         logs = open(os.path.join(self.state_dir, "services.log"), "ab")
         git = await asyncio.create_subprocess_exec(
