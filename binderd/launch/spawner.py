@@ -12,7 +12,7 @@ from __future__ import annotations
 from dockerspawner import DockerSpawner
 from jupyterhub.utils import random_port
 from tornado import web
-from traitlets import Bool, List, Unicode, default
+from traitlets import Bool, Unicode, default
 
 BINDER_ENV = [
     "binder_ref_url",
