@@ -15,6 +15,7 @@ import signal
 import sys
 
 import tornado.web
+from tornado.web import StaticFileHandler
 from tornado.httpserver import HTTPServer
 from traitlets import Bool, Dict, Float, Integer, List, Type, Unicode, default, validate
 from traitlets.config import Application, Config
@@ -26,7 +27,7 @@ from binderd.config import validate as validate_config
 from binderd.handlers import BuildHandler, HealthHandler, MetricsHandler, RepoProvidersHandler, VersionHandler
 from binderd.handlers.base import log_request
 from binderd.handlers.health import HealthChecks
-from binderd.handlers.pages import HomePageHandler, LaunchPageHandler
+from binderd.handlers.pages import STATIC, HomePageHandler, LaunchPageHandler, LegacyRepoRedirectHandler
 from binderd.launch import Launcher
 from binderd.pipeline import LaunchPipeline
 from binderd.providers import RepoProvider, default_providers
@@ -220,10 +221,13 @@ class BinderHub(Application):
             (r"health", HealthHandler),
             (r"api/repoproviders", RepoProvidersHandler),
             (r"v2/([^/]+)/(.+)", LaunchPageHandler),
+            (r"repo/([^/]+)/([^/]+)(/.*)?", LegacyRepoRedirectHandler),
+            (r"(badge\.svg|badge_logo\.svg)", StaticFileHandler, {"path": STATIC}),
+            (r"assets/images/(badge\.svg)", StaticFileHandler, {"path": STATIC}),
             (r"", HomePageHandler),
         ]
         settings = {**self.tornado_settings, "headers": headers, "binder": self, "log_function": log_request}
-        return tornado.web.Application([(self.base_url + pattern, h) for pattern, h in routes], **settings)
+        return tornado.web.Application([(self.base_url + route[0], *route[1:]) for route in routes], **settings)
 
     def initialize(self, argv=None) -> None:
         super().initialize(argv)

@@ -1,4 +1,4 @@
-"""`/` and `/v2/<provider>/<spec>`: the pages a person opens in a browser.
+"""`/`, `/v2/<provider>/<spec>` and `/repo/...`: the pages a person opens in a browser.
 
 Both serve one small page; its script reads the path, follows the `/build`
 event stream and sends the browser to the server when it is ready, honouring
@@ -11,10 +11,13 @@ import functools
 import json
 import os
 
+from tornado.httputil import url_concat
+
 from binderd import __version__
 from binderd.handlers.base import BaseHandler
 
-_PAGE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static", "page.html")
+STATIC = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static")
+_PAGE = os.path.join(STATIC, "page.html")
 
 
 @functools.cache
@@ -41,3 +44,18 @@ class HomePageHandler(BaseHandler):
 
 class LaunchPageHandler(HomePageHandler):
     pass
+
+
+class LegacyRepoRedirectHandler(BaseHandler):
+    """`/repo/<user>/<repo>[/<path>]`: the oldest Binder links, sent on to `/v2/gh/...`.
+
+    Upstream redirects to `/v2/gh/<user>/<repo>/master` without base_url; binderd
+    keeps base_url so the redirect also works behind a prefix.
+    """
+
+    def get(self, user: str, repo: str, path: str | None = None) -> None:
+        target = f"{self.binder.base_url}v2/gh/{user}/{repo}/master"
+        path = (path or "").lstrip("/")
+        if path:
+            target = url_concat(target, {"urlpath": "/" + path})
+        self.redirect(target)

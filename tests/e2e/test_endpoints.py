@@ -1,6 +1,7 @@
 """The operational endpoints of a running binderd, in upstream's formats."""
 
 import json
+import urllib.error
 import urllib.request
 
 
@@ -54,3 +55,30 @@ def test_launch_page_carries_page_config(binderd_local):
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     page = body.decode()
     assert "window.pageConfig = " in page and '"baseUrl": "/"' in page
+
+
+def test_badges_embedded_in_readmes_still_load(binderd_local):
+    for path in ("badge.svg", "badge_logo.svg", "assets/images/badge.svg"):
+        status, headers, body = get(binderd_local.url + path)
+        assert status == 200 and headers["Content-Type"] == "image/svg+xml"
+        assert body.startswith(b"<svg") and b"launch" in body
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def location(url: str) -> tuple[int, str]:
+    try:
+        urllib.request.build_opener(NoRedirect).open(url, timeout=30)
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers["Location"]
+    raise AssertionError("no redirect")
+
+
+def test_legacy_repo_links_redirect_to_v2(binderd_local):
+    assert location(binderd_local.url + "repo/binder-examples/requirements") == (
+        302, "/v2/gh/binder-examples/requirements/master")
+    assert location(binderd_local.url + "repo/binder-examples/requirements/notebooks/index.ipynb") == (
+        302, "/v2/gh/binder-examples/requirements/master?urlpath=%2Fnotebooks%2Findex.ipynb")
