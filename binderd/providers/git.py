@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, unquote, urlsplit
 
-from traitlets import Float, List, Set, Unicode, validate
+from traitlets import Float, Set, Unicode
 
 from binderd import netguard
 from binderd.errors import SpecError
 from binderd.providers.base import RepoProvider, is_valid_sha1
 from binderd.providers.gitrefs import resolve_ref
+from binderd.providers.hosts import networks_trait
 
 _SCP_LIKE = re.compile(r"^(?P<user>[^@/:]+)@(?P<host>[^/:]+):(?P<path>.+)$")
 
@@ -38,25 +39,12 @@ class GitRepoProvider(RepoProvider):
         may read any repository on the local disk.""",
     ).tag(config=True)
 
-    allowed_networks = List(
-        Unicode(),
-        help="""CIDR networks (e.g. "10.0.0.0/8", "127.0.0.1/32") that git URLs may point
-        at even though they are loopback or private. Link-local and cloud metadata
-        addresses (169.254.0.0/16, fd00:ec2::254) are refused whatever this says.""",
-    ).tag(config=True)
+    allowed_networks = networks_trait("a git URL", with_hosts=False)
 
     resolve_timeout = Float(
         30,
         help="Seconds to wait for the git server when resolving a ref.",
     ).tag(config=True)
-
-    @validate("allowed_networks")
-    def _check_networks(self, proposal):
-        try:
-            netguard.parse_networks(proposal["value"])
-        except ValueError as e:
-            raise ValueError(f"GitRepoProvider.allowed_networks: {e}") from None
-        return proposal["value"]
 
     def __init__(self, spec: str, **kwargs):
         super().__init__(spec, **kwargs)

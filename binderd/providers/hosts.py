@@ -95,10 +95,11 @@ def hosts_trait(what: str) -> List:
     ).tag(config=True)
 
 
-def networks_trait(what: str) -> NetworkList:
-    """A configurable list of private networks `what` may lead to when hosts is empty."""
+def networks_trait(what: str, with_hosts: bool = True) -> NetworkList:
+    """A configurable list of private networks `what` may lead to (when `hosts` is empty)."""
+    condition = ", when `hosts` is empty" if with_hosts else ""
     return NetworkList(
-        help=f"""CIDR networks (e.g. "10.0.0.0/8") {what} may lead to although they are private
-        or loopback, when `hosts` is empty. Link-local and cloud metadata addresses are refused
-        whatever this says.""",
+        help=f"""CIDR networks (e.g. "10.0.0.0/8", "127.0.0.1/32") {what} may lead to although
+        they are private or loopback{condition}. Link-local and cloud metadata addresses
+        (169.254.0.0/16, fd00:ec2::254) are refused whatever this says.""",
     ).tag(config=True)
