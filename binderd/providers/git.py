@@ -11,7 +11,7 @@ from binderd import netguard
 from binderd.errors import SpecError
 from binderd.providers.base import RepoProvider, is_valid_sha1
 from binderd.providers.gitrefs import resolve_ref
-from binderd.providers.hosts import networks_trait
+from binderd.providers.hosts import HostPolicy, networks_trait
 
 _SCP_LIKE = re.compile(r"^(?P<user>[^@/:]+)@(?P<host>[^/:]+):(?P<path>.+)$")
 
@@ -74,6 +74,11 @@ class GitRepoProvider(RepoProvider):
     async def _check_host(self, host: str) -> None:
         await netguard.check_host(host, netguard.parse_networks(self.allowed_networks), "repository URL")
 
+    @property
+    def host_policy(self) -> HostPolicy:
+        """Where resolution (and its redirects) may go: public hosts, plus allowed_networks."""
+        return HostPolicy((), self.allowed_networks)
+
     async def get_resolved_ref(self) -> str | None:
         parts = urlsplit(self.repo)
         if parts.scheme != "file":
@@ -83,7 +88,7 @@ class GitRepoProvider(RepoProvider):
         sha = await resolve_ref(
             self.repo,
             self.unresolved_ref,
-            check_host=self._check_host,
+            policy=self.host_policy,
             allowed_protocols=set(self.allowed_protocols),
             timeout=self.resolve_timeout,
         )

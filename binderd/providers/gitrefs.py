@@ -12,18 +12,15 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import os
-from collections.abc import Awaitable, Callable
-from urllib.parse import urljoin, urlsplit
-
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from urllib.parse import urlsplit
 
 from binderd.errors import ResolveError
+from binderd.providers.hosts import HostPolicy
+from binderd.providers.http import Limits, fetch
 
 Ref = tuple[str, str]  # (sha, refname)
-HostCheck = Callable[[str], Awaitable[None]]
 
 _ADVERTISEMENT = "application/x-git-upload-pack-advertisement"
-_MAX_REDIRECTS = 3
 _MAX_BYTES = 16 * 1024 * 1024
 
 
@@ -72,45 +69,22 @@ def match_ref(refs: list[Ref], pattern: str) -> str | None:
     return None
 
 
-async def _smart_http_refs(url: str, check_host: HostCheck, timeout: float) -> list[Ref]:
-    client = AsyncHTTPClient()
-    target = url.rstrip("/") + "/info/refs?service=git-upload-pack"
-    for _ in range(_MAX_REDIRECTS + 1):
-        await check_host(urlsplit(target).hostname or "")
-        body = bytearray()
-
-        def collect(chunk: bytes) -> None:
-            body.extend(chunk)
-            if len(body) > _MAX_BYTES:
-                raise ResolveError("The git server sent too many refs.")
-
-        request = HTTPRequest(
-            target,
-            follow_redirects=False,
-            request_timeout=timeout,
-            connect_timeout=timeout,
-            user_agent="git/2 binderd",
-            streaming_callback=collect,
+async def _smart_http_refs(url: str, policy: HostPolicy, timeout: float) -> list[Ref]:
+    answer = await fetch(
+        url.rstrip("/") + "/info/refs?service=git-upload-pack",
+        service="The git server",
+        limits=Limits(timeout=timeout, max_bytes=_MAX_BYTES),
+        policy=policy,
+        headers={"User-Agent": "git/2 binderd"},
+    )
+    if answer.code in (401, 403, 404):
+        raise ResolveError(
+            f"The git server answered {answer.code} for this repository: it does not exist or is not public."
         )
-        try:
-            response = await client.fetch(request, raise_error=False)
-        except (OSError, asyncio.TimeoutError) as e:
-            raise ResolveError(f"Could not reach {urlsplit(url).netloc}: {e}") from None
-        if response.code in (301, 302, 303, 307, 308) and "Location" in response.headers:
-            target = urljoin(target, response.headers["Location"])
-            continue
-        if response.code == 599:
-            raise ResolveError(f"Could not reach {urlsplit(url).netloc}: {response.error}")
-        if response.code in (401, 403, 404):
-            raise ResolveError(
-                f"The git server answered {response.code} for this repository: "
-                "it does not exist or is not public."
-            )
-        content_type = response.headers.get("Content-Type", "")
-        if response.code != 200 or not content_type.startswith(_ADVERTISEMENT):
-            raise NotSmart(f"HTTP {response.code} {content_type}")
-        return refs_from_advertisement(parse_pkt_lines(bytes(body)))
-    raise ResolveError("The git server redirected too many times.")
+    content_type = answer.headers.get("Content-Type", "")
+    if answer.code != 200 or not content_type.startswith(_ADVERTISEMENT):
+        raise NotSmart(f"HTTP {answer.code} {content_type}")
+    return refs_from_advertisement(parse_pkt_lines(answer.body))
 
 
 def _pkt(payload: bytes) -> bytes:
@@ -186,7 +160,7 @@ async def ls_remote_subprocess(
 async def resolve_ref(
     url: str,
     ref: str,
-    check_host: HostCheck,
+    policy: HostPolicy,
     allowed_protocols: set[str],
     timeout: float = 30,
 ) -> str | None:
@@ -194,11 +168,9 @@ async def resolve_ref(
     scheme = urlsplit(url).scheme
     try:
         if scheme in ("http", "https"):
-            return match_ref(await _smart_http_refs(url, check_host, timeout), ref)
+            return match_ref(await _smart_http_refs(url, policy, timeout), ref)
         if scheme == "git":
             return match_ref(await _git_daemon_refs(url, timeout), ref)
     except NotSmart:
         pass
-    except HTTPClientError as e:  # pragma: no cover - raise_error=False makes this rare
-        raise ResolveError(f"Could not list the repository's refs: {e}") from None
     return await ls_remote_subprocess(url, ref, allowed_protocols, timeout)

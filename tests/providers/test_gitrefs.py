@@ -5,11 +5,15 @@ import subprocess
 import pytest
 
 from binderd.errors import ResolveError
-from binderd.providers.gitrefs import match_ref, parse_pkt_lines, refs_from_advertisement, resolve_ref
+from binderd.providers.gitrefs import (
+    match_ref,
+    parse_pkt_lines,
+    refs_from_advertisement,
+    resolve_ref,
+)
+from binderd.providers.hosts import HostPolicy
 
-
-async def _no_check(host):
-    return None
+LOOPBACK = HostPolicy((), ["127.0.0.0/8"])
 
 
 def git_ls_remote(url: str, ref: str) -> str | None:
@@ -36,23 +40,23 @@ REFS = ["HEAD", "main", "light", "v1.0", "feature/x", "x", "old", "nosuchref", "
 async def test_native_resolution_agrees_with_git_ls_remote(refs_repo, transport, ref):
     url = getattr(refs_repo, transport)
     expected = git_ls_remote(url, ref)
-    assert await resolve_ref(url, ref, _no_check, {"git", "http"}) == expected
+    assert await resolve_ref(url, ref, LOOPBACK, {"git", "http"}) == expected
 
 
 async def test_unknown_repository_is_a_clear_error(git_server):
     url = f"http://127.0.0.1:{git_server.http_port}/does-not-exist.git"
     with pytest.raises(ResolveError, match="does not exist or is not public"):
-        await resolve_ref(url, "HEAD", _no_check, {"http"})
+        await resolve_ref(url, "HEAD", LOOPBACK, {"http"})
 
 
 async def test_git_daemon_refusal_is_reported(git_server):
     with pytest.raises(ResolveError, match="refused"):
-        await resolve_ref(f"git://127.0.0.1:{git_server.git_port}/nope.git", "HEAD", _no_check, {"git"})
+        await resolve_ref(f"git://127.0.0.1:{git_server.git_port}/nope.git", "HEAD", LOOPBACK, {"git"})
 
 
 async def test_closed_port_is_reported():
     with pytest.raises(ResolveError, match="Could not reach"):
-        await resolve_ref("git://127.0.0.1:9/x.git", "HEAD", _no_check, {"git"}, timeout=2)
+        await resolve_ref("git://127.0.0.1:9/x.git", "HEAD", LOOPBACK, {"git"}, timeout=2)
 
 
 def test_pkt_line_parsing():
