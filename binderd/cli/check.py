@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HTTPResponse
 from traitlets import Bool
 
 from binderd.app import BinderHub
+from binderd.providers.github import GitHubRepoProvider
 from binderd.cli.registry_checks import Result, registry_checks
 
 TIMEOUT = 10
@@ -85,12 +85,9 @@ class CheckApp(BinderHub):
         return Result(name, "ok", f"accepted by {self.hub_url_local} as {who}")
 
     def _github_settings(self) -> tuple[str, str]:
-        # read from configuration, not the provider class, so check works whatever providers exist
-        section = self.config.get("GitHubRepoProvider") or {}
-        token = section.get("access_token") or os.environ.get("GITHUB_ACCESS_TOKEN", "")
-        hostname = section.get("hostname") or "github.com"
-        api_base = (section.get("api_base_path") or "https://api.{hostname}").format(hostname=hostname)
-        return token, api_base.rstrip("/")
+        """(token, API base) as the configured GitHub provider itself computes them."""
+        github = GitHubRepoProvider(spec="binderd/check/HEAD", prefix="gh", parent=self)
+        return github.access_token, github.api_base
 
     async def check_github(self) -> Result:
         """GET {api_base}/rate_limit with GitHubRepoProvider.access_token."""
