@@ -1,0 +1,121 @@
+"""`BinderSpawnerMixin`: what makes any JupyterHub spawner a binder spawner.
+
+This module owns the hub side of binderd's launch protocol. binderd's launch
+request (`POST /hub/api/users/<name>/servers/`) carries the flat `user_options`
+`{image, token, repo_url, binder_ref_url, binder_launch_host, binder_request,
+binder_persistent_request, binder_client_ip}`; the mixin refuses a start
+without a token or image (HTTP 400), runs the requested image, starts the
+Jupyter server with the requested token and puts the `BINDER_*` variables in
+its environment. With `auth_enabled` the server is an ordinary
+jupyterhub-singleuser server and only the image and environment apply.
+
+The module is self-contained on purpose: it imports only the standard library,
+tornado and traitlets, so a hub that does not have binderd installed (the
+zero-to-jupyterhub hub image) can run its source text as a configuration
+snippet. Mix it in before the spawner class:
+`class BinderSpawner(BinderSpawnerMixin, KubeSpawner)`.
+"""
+
+from tornado import web
+from traitlets import Bool, Unicode, default
+from traitlets.config import Configurable
+
+# user_options keys copied into the server's environment, upper-cased
+BINDER_ENV = (
+    "binder_ref_url",
+    "binder_launch_host",
+    "binder_persistent_request",
+    "binder_request",
+    "binder_client_ip",
+)
+
+# The user server's command: run `python3 -c SERVER_PICKER <args>` and the first
+# Jupyter front end the image has is exec'd with the spawner's arguments.
+SERVER_PICKER = (
+    "import os, shutil, sys\n"
+    "for exe in ('jupyter-lab', 'jupyter-notebook', 'jupyter-server'):\n"
+    "    if shutil.which(exe):\n"
+    "        os.execvp(exe, [exe] + sys.argv[1:])\n"
+    "sys.exit('binderd: no jupyter-lab, jupyter-notebook or jupyter-server in this image')\n"
+)
+SERVER_PICKER_CMD = ["python3", "-c", SERVER_PICKER]
+
+# Where the spawners put an optional CA bundle inside user servers (for outbound
+# TLS through an intercepting proxy), and the variables they point at it.
+CA_BUNDLE_PATH = "/etc/binderd/ca-bundle.crt"
+CA_BUNDLE_VARS = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "PIP_CERT")
+
+
+class BinderSpawnerMixin(Configurable):
+    """Launch the image and token a binder launch request asks for (mix in before a Spawner)."""
+
+    auth_enabled = Bool(
+        False,
+        help="""True when binder users log in to the hub (BinderHub.auth_enabled). Then the
+        server is a normal jupyterhub-singleuser server and no token is required in
+        user_options; False (anonymous binder): every start must carry `token` and `image`.""",
+    ).tag(config=True)
+
+    cors_allow_origin = Unicode(
+        "",
+        help="""Access-Control-Allow-Origin of the user's Jupyter server (`*` also allows
+        every origin pattern). Empty: the server's own default (same origin only).""",
+    ).tag(config=True)
+
+    @default("apply_user_options")
+    def _binder_default_apply_user_options(self):
+        # the launch request's keys are consumed by start(), get_args() and get_env()
+        return lambda spawner, options: None
+
+    @default("cmd")
+    def _binder_default_cmd(self):
+        # logged-in users get the hub's own single-user server; anonymous ones the picker
+        return ["jupyterhub-singleuser"] if self.auth_enabled else list(SERVER_PICKER_CMD)
+
+    def check_user_options(self) -> dict:
+        """The launch request's options; HTTP 400 when an anonymous launch lacks token or image."""
+        options = self.user_options or {}
+        if not self.auth_enabled:
+            if not options.get("token"):
+                raise web.HTTPError(400, "token required")
+            if not options.get("image"):
+                raise web.HTTPError(400, "image required")
+        return options
+
+    def start(self):
+        options = self.check_user_options()
+        if options.get("image"):
+            self.image = options["image"]
+        return super().start()
+
+    def binder_listen_ip(self) -> str:
+        """The address the anonymous server listens on (all interfaces unless a subclass says otherwise)."""
+        return "0.0.0.0"
+
+    def get_args(self) -> list:
+        if self.auth_enabled:
+            return super().get_args()
+        args = [
+            f"--ip={self.binder_listen_ip()}",
+            f"--port={self.port}",
+            f"--ServerApp.base_url={self.server.base_url}",
+            f"--ServerApp.token={self.user_options['token']}",
+            "--ServerApp.trust_xheaders=True",
+        ]
+        if self.default_url:
+            args.append(f"--ServerApp.default_url={self.default_url}")
+        if self.cors_allow_origin:
+            args.append(f"--ServerApp.allow_origin={self.cors_allow_origin}")
+            if self.cors_allow_origin == "*":
+                args.append("--ServerApp.allow_origin_pat=.*")
+        return args + list(self.args)
+
+    def get_env(self) -> dict:
+        env = super().get_env()
+        options = self.user_options or {}
+        if "repo_url" in options:
+            env["BINDER_REPO_URL"] = str(options["repo_url"])
+        for key in BINDER_ENV:
+            if key in options:
+                env[key.upper()] = str(options[key])
+        return env
