@@ -1,16 +1,29 @@
-"""Write the JupyterHub configuration for binderd on one machine.
+"""Write the JupyterHub configuration binderd needs, for one machine and for Kubernetes.
 
-Used by `binderd local` (the quick start) and by the test suite, so both run the
-same hub set-up: configurable-http-proxy in front, BinderSpawner starting user
-containers on the local Docker engine, and binderd registered as a service whose
-token may create and delete users and start their servers.
+`render`/`write`: the one-machine hub, used by `binderd local` (the quick start)
+and by the test suite, so both run the same hub set-up: configurable-http-proxy
+in front, BinderSpawner starting user containers on the local Docker engine, and
+binderd registered as a service whose token may create and delete users and
+start their servers.
+
+`render_z2jh`: the same hub as zero-to-jupyterhub chart values (the `jupyterhub:`
+section of a binder chart). That hub's image lacks binderd, so the spawner
+travels as source text in `hub.extraConfig`, which the chart runs in key order.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import os
 import sys
 from dataclasses import dataclass, field
+
+from binderd.launch.mixin import SERVER_PICKER_CMD
+
+# what binderd's Launcher does with its token: create and delete users, start,
+# stop and follow their servers
+BINDER_SCOPES = ["admin:users", "admin:servers", "read:users"]
 
 
 @dataclass
@@ -59,7 +72,7 @@ def render(s: HubSettings) -> str:
         "c.JupyterHub.load_roles = [{",
         "    'name': 'binder',",
         "    'services': ['binder'],",
-        "    'scopes': ['admin:users', 'admin:servers', 'read:users'],",
+        f"    'scopes': {BINDER_SCOPES!r},",
         "}]",
         *_culler(s),
         *s.extra,
@@ -91,3 +104,87 @@ def write(s: HubSettings) -> str:
     with os.fdopen(fd, "w") as f:
         f.write(render(s))
     return path
+
+
+# --- zero-to-jupyterhub ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Z2jhSettings:
+    """What binderd decides in a z2jh hub's values."""
+
+    api_token: str = ""  # binderd's service token; empty: the chart generates one
+    auth_enabled: bool = False  # users log in (BinderHub.auth_enabled)
+    cors_allow_origin: str = ""  # Access-Control-Allow-Origin of user servers
+    registry: str = ""  # host of a private registry user images are pulled from
+    registry_username: str = ""
+    registry_password: str = ""
+    cull_timeout: int = 3600  # idle seconds before a temporary user and its server go (0: never)
+
+
+def _module_source(name: str) -> str:
+    origin = importlib.util.find_spec(name).origin
+    with open(origin, encoding="utf-8") as f:
+        return f.read()
+
+
+def kube_spawner_snippet() -> str:
+    """Python defining `BinderSpawner` (mixin + KubeSpawner) and making it the hub's spawner.
+
+    It is `binderd.launch.kubespawner.BinderKubeSpawner`'s own source under the
+    name upstream's chart uses, so `hub.config.BinderSpawner.*` options apply.
+    It expects the mixin snippet to have run first in the same namespace.
+    """
+    module = _module_source("binderd.launch.kubespawner")
+    [node] = [n for n in ast.parse(module).body if isinstance(n, ast.ClassDef) and n.name == "BinderKubeSpawner"]
+    source = ast.get_source_segment(module, node).replace("class BinderKubeSpawner(", "class BinderSpawner(", 1)
+    return "\n".join([
+        "# Written by binderd (binderd.launch.hubconfig): the binder spawner for KubeSpawner.",
+        "from kubespawner import KubeSpawner",
+        "from traitlets import Unicode",
+        "",
+        "",
+        source,
+        "",
+        "",
+        "c.JupyterHub.spawner_class = BinderSpawner",
+        "",
+    ])
+
+
+def z2jh_extra_config() -> dict[str, str]:
+    """The `hub.extraConfig` snippets: the mixin module's source, then the KubeSpawner subclass."""
+    return {
+        "0-binderspawnermixin": _module_source("binderd.launch.mixin"),
+        "00-binder": kube_spawner_snippet(),
+    }
+
+
+def render_z2jh(s: Z2jhSettings) -> dict:
+    """The z2jh chart values (the `jupyterhub:` mapping) for a hub binderd launches through."""
+    binder_service: dict = {"display": False}
+    if s.api_token:
+        binder_service["apiToken"] = s.api_token
+    hub_config: dict = {"BinderSpawner": {"auth_enabled": s.auth_enabled, "cors_allow_origin": s.cors_allow_origin}}
+    if not s.auth_enabled:
+        hub_config["JupyterHub"] = {"authenticator_class": "null"}
+    values: dict = {
+        "hub": {
+            "config": hub_config,
+            "services": {"binder": binder_service},
+            "loadRoles": {"binder": {"services": ["binder"], "scopes": list(BINDER_SCOPES)}},
+            "extraConfig": z2jh_extra_config(),
+        },
+        "singleuser": {
+            "cmd": ["jupyterhub-singleuser"] if s.auth_enabled else list(SERVER_PICKER_CMD),
+            "storage": {"type": "none"},
+            "memory": {"guarantee": None},
+        },
+        "cull": {"enabled": bool(s.cull_timeout), "users": not s.auth_enabled},
+    }
+    if s.cull_timeout:
+        values["cull"]["timeout"] = s.cull_timeout
+    if s.registry and s.registry_username:
+        # the chart turns this into a pull secret that every user pod gets (image_pull_secrets)
+        values["imagePullSecret"] = {"create": True, "registry": s.registry,
+                                     "username": s.registry_username, "password": s.registry_password}
+    return values
