@@ -22,13 +22,18 @@ from traitlets.config import Application, Config
 
 from binderd import __version__
 from binderd.build import BuildCoordinator, BuildExecutor, LocalRepo2dockerBuild
+from binderd.build.cleaner import KubernetesCleaner
+from binderd.build.kubernetes import KubernetesBuildExecutor
 from binderd.config import ConfigError, load_files
 from binderd.config import validate as validate_config
 from binderd.handlers import BuildHandler, HealthHandler, MetricsHandler, RepoProvidersHandler, VersionHandler
 from binderd.handlers.base import log_request
 from binderd.handlers.health import HealthChecks
 from binderd.handlers.pages import STATIC, HomePageHandler, LaunchPageHandler, LegacyRepoRedirectHandler
+from binderd.kubeapi import KubernetesAPI
 from binderd.launch import Launcher
+from binderd.launch.hub_address import HubAddressFinder
+from binderd.launch.quota import KubernetesLaunchQuota, LaunchQuota
 from binderd.pipeline import LaunchPipeline
 from binderd.providers import RepoProvider, default_providers
 from binderd.registry import REGISTRY_CLASSES, DockerRegistry, ImageRegistry, LocalDockerImages
@@ -94,9 +99,25 @@ class BinderHub(Application):
         help="Prefix of image names, including the registry host, e.g. gcr.io/<project>/<prefix>-.",
     ).tag(config=True)
 
-    build_class = Type(LocalRepo2dockerBuild, klass=BuildExecutor, help="The BuildExecutor that builds images.").tag(
+    build_class = Type(
+        klass=BuildExecutor,
+        help="The BuildExecutor that builds images. Default: KubernetesBuildExecutor when binderd runs "
+        "in a Kubernetes pod ($KUBERNETES_SERVICE_HOST is set), else LocalRepo2dockerBuild.",
+    ).tag(config=True)
+    build_cleaner_class = Type(
+        KubernetesCleaner,
+        klass=KubernetesCleaner,
+        allow_none=True,
+        help="Deletes finished and overdue build pods (Kubernetes builds only); None: no cleaner.",
+    ).tag(config=True)
+    build_cleanup_interval = Integer(60, min=1, help="Seconds between two runs of the build pod cleaner.").tag(
         config=True
     )
+    launch_quota_class = Type(
+        klass=LaunchQuota,
+        help="The LaunchQuota counting running servers. Default: KubernetesLaunchQuota with Kubernetes "
+        "builds, else LaunchQuota (which counts nothing).",
+    ).tag(config=True)
     registry_class = Type(
         DockerRegistry, klass=ImageRegistry, help="The ImageRegistry used when use_registry is True."
     ).tag(config=True)
@@ -117,7 +138,34 @@ class BinderHub(Application):
     keepalive_interval = Float(25, help="Seconds of silence after which the event stream sends a keepalive.").tag(
         config=True
     )
-    builder_required = Bool(True, help="Accepted for compatibility; binderd always builds locally.").tag(config=True)
+    builder_required = Bool(True, help="Accepted for compatibility; binderd always has a builder.").tag(config=True)
+
+    # Upstream's older names, copied to the classes that own the options now.
+    build_namespace = Unicode(help="Deprecated: KubernetesBuildExecutor.namespace.").tag(config=True)
+    build_image = Unicode(help="Deprecated: KubernetesBuildExecutor.build_image.").tag(config=True)
+    build_node_selector = Dict(help="Deprecated: KubernetesBuildExecutor.node_selector.").tag(config=True)
+    build_docker_host = Unicode(help="Deprecated: KubernetesBuildExecutor.docker_host.").tag(config=True)
+    build_memory_limit = Unicode(help="Deprecated: KubernetesBuildExecutor.memory_limit.").tag(config=True)
+    build_memory_request = Unicode(help="Deprecated: KubernetesBuildExecutor.memory_request.").tag(config=True)
+    sticky_builds = Bool(help="Deprecated: KubernetesBuildExecutor.sticky_builds.").tag(config=True)
+    log_tail_lines = Integer(help="Deprecated: KubernetesBuildExecutor.log_tail_lines.").tag(config=True)
+    push_secret = Unicode(help="Deprecated: KubernetesBuildExecutor.push_secret.").tag(config=True)
+    appendix = Unicode(help="Deprecated: BuildExecutor.appendix.").tag(config=True)
+    build_max_age = Integer(help="Deprecated: KubernetesCleaner.max_age.").tag(config=True)
+    pod_quota = Integer(None, allow_none=True, help="Deprecated: LaunchQuota.total_quota.").tag(config=True)
+
+    @default("build_class")
+    def _default_build_class(self):
+        return KubernetesBuildExecutor if os.environ.get("KUBERNETES_SERVICE_HOST") else LocalRepo2dockerBuild
+
+    @default("launch_quota_class")
+    def _default_launch_quota_class(self):
+        return KubernetesLaunchQuota if self.on_kubernetes else LaunchQuota
+
+    @property
+    def on_kubernetes(self) -> bool:
+        """True when builds run as pods (so quotas, health and cleanup ask the cluster)."""
+        return issubclass(self.build_class, KubernetesBuildExecutor)
 
     @default("hub_url_local")
     def _default_hub_url_local(self):
@@ -155,7 +203,8 @@ class BinderHub(Application):
         own = [type(self)] if type(self) is not BinderHub else []
         return [
             *own, BinderHub, *REGISTRY_CLASSES, BuildExecutor, LocalRepo2dockerBuild,
-            Launcher, RepoProvider, *default_providers().values(),
+            KubernetesBuildExecutor, KubernetesCleaner, KubernetesAPI, LaunchQuota, KubernetesLaunchQuota,
+            HubAddressFinder, Launcher, RepoProvider, *default_providers().values(),
         ]
 
     # --- start-up ----------------------------------------------------------------------
@@ -174,6 +223,39 @@ class BinderHub(Application):
         merged = Config(config)
         merged.merge(self.cli_config)  # the command line wins over files
         self.update_config(merged)
+        self._apply_deprecated_names()
+
+    #: Upstream's deprecated BinderHub options and where each now lives.
+    DEPRECATED_NAMES = {
+        "build_namespace": ("KubernetesBuildExecutor", "namespace"),
+        "build_image": ("KubernetesBuildExecutor", "build_image"),
+        "build_node_selector": ("KubernetesBuildExecutor", "node_selector"),
+        "build_docker_host": ("KubernetesBuildExecutor", "docker_host"),
+        "build_memory_limit": ("KubernetesBuildExecutor", "memory_limit"),
+        "build_memory_request": ("KubernetesBuildExecutor", "memory_request"),
+        "sticky_builds": ("KubernetesBuildExecutor", "sticky_builds"),
+        "log_tail_lines": ("KubernetesBuildExecutor", "log_tail_lines"),
+        "push_secret": ("KubernetesBuildExecutor", "push_secret"),
+        "appendix": ("BuildExecutor", "appendix"),
+        "build_max_age": ("KubernetesCleaner", "max_age"),
+        "pod_quota": ("LaunchQuota", "total_quota"),
+    }
+
+    def _apply_deprecated_names(self) -> None:
+        """Copy each deprecated BinderHub.<name> that is set to its new home, unless that is set too."""
+        own = self.config.get("BinderHub", {})
+        for old, (cls, new) in self.DEPRECATED_NAMES.items():
+            if old not in own:
+                continue
+            section = self.config.get(cls, {})
+            if new in section:
+                self.log.warning("BinderHub.%s is deprecated and ignored: %s.%s is set", old, cls, new)
+                continue
+            self.log.warning("BinderHub.%s is deprecated: use %s.%s", old, cls, new)
+            value = own[old]
+            if old == "build_docker_host" and value.startswith("unix://"):
+                value = value[len("unix://"):]
+            self.config[cls][new] = value
 
     def init_logging(self) -> None:
         if self.debug:
@@ -186,10 +268,22 @@ class BinderHub(Application):
         """Build the stage objects from configuration and wire the pipeline."""
         if self.auth_enabled:
             raise ConfigError("BinderHub.auth_enabled: binderd does not support authenticated launches yet")
-        if self.serves and not self.hub_url:
+        self.kube = KubernetesAPI(parent=self)  # connects on first use only
+        if self.serves and not self.hub_url and not self.on_kubernetes:
             raise ConfigError("BinderHub.hub_url is required: the URL of the JupyterHub to launch servers on")
+        kube = {"kube": self.kube}
         self.registry = self.registry_class(parent=self) if self.use_registry else LocalDockerImages(parent=self)
-        self.builder = self.build_class(parent=self)
+        on_kubernetes = self.on_kubernetes
+        self.builder = self.build_class(parent=self, **(kube if on_kubernetes else {}))
+        self.cleaner = (
+            self.build_cleaner_class(parent=self, kube=self.kube)
+            if on_kubernetes and self.build_cleaner_class else None
+        )
+        quota_class = self.launch_quota_class
+        self.launch_quota = quota_class(parent=self, **(kube if issubclass(quota_class, KubernetesLaunchQuota) else {}))
+        # On Kubernetes the hub's public address may be left out (the setup guide sets it after
+        # installing): binderd then reads it from the hub's proxy-public Service.
+        self.hub_address = HubAddressFinder(parent=self, kube=self.kube) if on_kubernetes and not self.hub_url else None
         self.launcher = Launcher(
             parent=self, hub_url=self.hub_url, hub_url_local=self.hub_url_local,
             hub_api_token=self.hub_api_token, create_user=not self.auth_enabled,
@@ -200,7 +294,7 @@ class BinderHub(Application):
             providers=self.repo_providers, provider_parent=self, registry=self.registry,
             builder=self.builder, coordinator=self.coordinator, launcher=self.launcher,
             image_prefix=self.image_prefix, per_repo_quota=self.per_repo_quota,
-            per_repo_quota_higher=self.per_repo_quota_higher,
+            per_repo_quota_higher=self.per_repo_quota_higher, launch_quota=self.launch_quota,
         )
 
     def launch_host(self, request) -> str:
@@ -241,6 +335,32 @@ class BinderHub(Application):
             print(f"binderd: configuration error: {e}", file=sys.stderr)
             self.exit(2)
 
+    def use_hub_url(self, url: str) -> None:
+        """Adopt the hub's public URL found on the cluster (hub_url was not configured)."""
+        self.hub_url = url
+        self.launcher.hub_url = self.hub_url
+        if not self.hub_url_local:
+            self.hub_url_local = self.hub_url
+            self.launcher.hub_url_local = self.hub_url_local
+
+    async def clean_builds(self) -> None:
+        """Run the build pod cleaner every build_cleanup_interval seconds."""
+        while True:
+            try:
+                await self.cleaner.cleanup()
+            except Exception as e:  # noqa: BLE001 - the API may be briefly away; try again next round
+                self.log.warning("Build pod cleanup failed: %s", e)
+            await asyncio.sleep(self.build_cleanup_interval)
+
+    def background_tasks(self) -> list[asyncio.Task]:
+        """What runs beside the server: build pod cleanup, finding the hub's address."""
+        tasks = []
+        if self.cleaner is not None:
+            tasks.append(asyncio.create_task(self.clean_builds(), name="build cleaner"))
+        if self.hub_address is not None:
+            tasks.append(asyncio.create_task(self.hub_address.run(self.use_hub_url), name="hub address"))
+        return tasks
+
     async def serve(self) -> None:
         """Listen and serve until SIGINT/SIGTERM."""
         server = HTTPServer(self.make_app(), xheaders=True)
@@ -250,8 +370,12 @@ class BinderHub(Application):
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        tasks = self.background_tasks()
         await stop.wait()
         server.stop()
+        for task in tasks:
+            task.cancel()
+        await self.kube.close()
 
     def start(self) -> None:
         if self.subapp is not None:

@@ -19,6 +19,7 @@ from binderd import events, metrics, naming
 from binderd.build import BuildCoordinator, BuildExecutor
 from binderd.errors import LaunchError, SpecError, UserFacingError
 from binderd.launch.launcher import HubUnavailable, Launcher
+from binderd.launch.quota import LaunchQuota, LaunchQuotaExceeded
 from binderd.model import ImageRef, ResolvedRepo
 from binderd.providers import RepoProvider
 from binderd.registry import ImageRegistry
@@ -67,6 +68,7 @@ class LaunchPipeline:
         image_prefix: str,
         per_repo_quota: int = 0,
         per_repo_quota_higher: int = 0,
+        launch_quota: LaunchQuota | None = None,
     ):
         self.providers = providers
         self.provider_parent = provider_parent
@@ -76,6 +78,7 @@ class LaunchPipeline:
         self.launcher = launcher
         self.image_prefix = image_prefix
         self.quotas = (per_repo_quota, per_repo_quota_higher)
+        self.launch_quota = launch_quota or LaunchQuota()
 
     # --- stage 1 --------------------------------------------------------------------------
 
@@ -98,19 +101,20 @@ class LaunchPipeline:
 
     # --- stages 3 and 4 -------------------------------------------------------------------
 
-    async def ensure_image(self, repo: ResolvedRepo, image: ImageRef, emit: Emit) -> None:
-        """Make sure the image exists: found in the registry, or built (shared) now."""
+    async def ensure_image(self, repo: ResolvedRepo, image: ImageRef, emit: Emit) -> bool:
+        """Make sure the image exists: found in the registry (False), or built (shared) now (True)."""
         build = self.coordinator.get(image.name)
         finished = build is not None and build.done  # get() only keeps successful finished builds
         if finished or (build is None and await self.registry.image_exists(image)):
             await emit(events.built(image.name, cached=True))
-            return
+            return False
         push = self.registry.pushes
         build, _ = self.coordinator.start(image.name, lambda: self._timed_build(repo, image, push))
         await emit(events.waiting())
         async for event in build.watch():
             await emit(event)
         await emit(events.built(image.name, cached=False))
+        return True
 
     async def _timed_build(self, repo: ResolvedRepo, image: ImageRef, push: bool):
         started = time.perf_counter()
@@ -129,6 +133,14 @@ class LaunchPipeline:
             metrics.BUILD_COUNT.labels(status=status, provider=repo.provider_name, repo=repo.repo_url).inc()
 
     # --- stage 5 --------------------------------------------------------------------------
+
+    async def check_quota(self, repo: ResolvedRepo, image: ImageRef) -> None:
+        """Refuse (LaunchQuotaExceeded) when no server may start: before a build, and at launch."""
+        try:
+            await self.launch_quota.check_repo_quota(image.name, repo.repo_config, repo.repo_url)
+        except LaunchQuotaExceeded as e:
+            metrics.LAUNCH_COUNT.labels(status=e.status, provider=repo.provider_name, repo=repo.repo_url).inc()
+            raise
 
     async def launch(self, repo: ResolvedRepo, image: ImageRef, request: LaunchRequest, emit: Emit) -> dict:
         """Start the server, retrying whole launches that failed on the hub's side."""
@@ -183,7 +195,9 @@ class LaunchPipeline:
                 await emit(events.waiting(repo.notice))
             request = dataclasses.replace(request, spec=repo.spec)  # binder_request uses the spec resolved
             image = naming.image_for(repo, self.image_prefix)
-            await self.ensure_image(repo, image, emit)
+            await self.check_quota(repo, image)  # no build for a launch that would be refused
+            if await self.ensure_image(repo, image, emit):
+                await self.check_quota(repo, image)  # the build took a while: count again
             clock.lap("image")
             fields = await self.launch(repo, image, request, emit)
             clock.lap("launch")

@@ -183,6 +183,13 @@ class Launcher(LoggingConfigurable):
         server_name: str = "",
     ) -> dict:
         """Start a server for `image` and return upstream's `ready` fields (url, token, ...)."""
+        if not self.hub_url:
+            # Not a hub fault worth retrying: the operator has not told binderd where the hub is.
+            raise UserFacingError(
+                "This BinderHub does not know its JupyterHub's address yet (BinderHub.hub_url is not set). "
+                "Please try again later, or tell the operators.",
+                503,
+            )
         username = username or unique_name_from_repo(repo_url)
         token = new_server_token()
         created = False

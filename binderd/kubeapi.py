@@ -1,0 +1,150 @@
+"""How binderd reaches the Kubernetes API: one client per process, made in the running loop.
+
+Every Kubernetes-facing part (build pods, their cleaner, launch quotas, health,
+finding the hub's public address) asks `KubernetesAPI.core()` for the CoreV1
+client instead of loading configuration itself. Inside a pod the service
+account is used (as upstream does); elsewhere a kubeconfig file. The client is
+the asyncio one, so no call blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+
+from kubernetes_asyncio import client, config
+from kubernetes_asyncio.client.rest import ApiException
+from traitlets import Bool, Float, Instance, Unicode, default
+from traitlets.config import LoggingConfigurable
+
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+__all__ = ["ApiException", "KubernetesAPI", "KubernetesPart", "default_namespace"]
+
+
+class _CountingApiClient(client.ApiClient):
+    """ApiClient that counts the HTTP requests it makes (for /metrics-free benchmarks and tests)."""
+
+    requests = 0
+
+    def request(self, *args, **kwargs):
+        self.requests += 1
+        return super().request(*args, **kwargs)
+
+
+def default_namespace() -> str:
+    """Where builds and quotas live unless configured: $BUILD_NAMESPACE, else "default" (upstream's)."""
+    return os.environ.get("BUILD_NAMESPACE", "default")
+
+
+class KubernetesAPI(LoggingConfigurable):
+    """The connection to the Kubernetes API that binderd's Kubernetes parts share."""
+
+    in_cluster = Bool(
+        help="""Use the pod's service account (token and CA under service_account_dir).
+        Default: True when $KUBERNETES_SERVICE_HOST is set, i.e. binderd runs in a pod.""",
+    ).tag(config=True)
+
+    service_account_dir = Unicode(
+        SERVICE_ACCOUNT_DIR,
+        help="Directory holding the service account's `token` and `ca.crt` (in-cluster mode).",
+    ).tag(config=True)
+
+    kubeconfig = Unicode(
+        help="kubeconfig file used outside a cluster. Default: $KUBECONFIG, else ~/.kube/config.",
+    ).tag(config=True)
+
+    context = Unicode("", help="kubeconfig context to use (empty: the file's current context).").tag(config=True)
+
+    request_timeout = Float(
+        30, help="Seconds an API request (other than a watch or a followed log) may take."
+    ).tag(config=True)
+
+    connect_timeout = Float(3, help="Seconds to connect to the API server.").tag(config=True)
+
+    @default("in_cluster")
+    def _default_in_cluster(self) -> bool:
+        return bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
+
+    @default("kubeconfig")
+    def _default_kubeconfig(self) -> str:
+        return os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or os.path.expanduser("~/.kube/config")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._api_client: client.ApiClient | None = None
+        self._lock: asyncio.Lock | None = None
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """The `_request_timeout` for ordinary calls: (connect, total)."""
+        return (self.connect_timeout, self.request_timeout)
+
+    async def _make_client(self) -> client.ApiClient:
+        configuration = client.Configuration()
+        if self.in_cluster:
+            config.load_incluster_config(
+                client_configuration=configuration,
+                token_filename=os.path.join(self.service_account_dir, "token"),
+                cert_filename=os.path.join(self.service_account_dir, "ca.crt"),
+            )
+            where = "the pod's service account"
+        else:
+            await config.load_kube_config(
+                config_file=self.kubeconfig, context=self.context or None, client_configuration=configuration
+            )
+            where = self.kubeconfig
+        self.log.info("Kubernetes API at %s (from %s)", configuration.host, where)
+        return _CountingApiClient(configuration)
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests made to the API server so far."""
+        return self._api_client.requests if isinstance(self._api_client, _CountingApiClient) else 0
+
+    async def api_client(self) -> client.ApiClient:
+        """The shared ApiClient, created on first use inside the running loop."""
+        if self._api_client is None:
+            if self._lock is None:
+                self._lock = asyncio.Lock()
+            async with self._lock:
+                if self._api_client is None:
+                    self._api_client = await self._make_client()
+        return self._api_client
+
+    async def core(self) -> client.CoreV1Api:
+        """The CoreV1 API (pods, pods/log, services, events)."""
+        return client.CoreV1Api(await self.api_client())
+
+    async def list_pods(self, namespace: str, label_selector: str) -> list[dict]:
+        """The pods matching `label_selector` in `namespace`, as the API's JSON."""
+        core = await self.core()
+        response = await core.list_namespaced_pod(
+            namespace, label_selector=label_selector, _preload_content=False, _request_timeout=self.timeout
+        )
+        async with response:
+            return json.loads(await response.read()).get("items", [])
+
+    async def close(self) -> None:
+        if self._api_client is not None:
+            await self._api_client.close()
+            self._api_client = None
+
+
+class KubernetesPart(LoggingConfigurable):
+    """Base of binderd's parts that work in one namespace through the shared API connection."""
+
+    kube = Instance(KubernetesAPI, help="The Kubernetes API connection (shared with the app's other parts).")
+    namespace = Unicode(
+        help="Namespace of the build and user pods (and the hub's Service). "
+        "Default: $BUILD_NAMESPACE, else 'default'.",
+    ).tag(config=True)
+
+    @default("kube")
+    def _default_kube(self) -> KubernetesAPI:
+        return KubernetesAPI(parent=self)
+
+    @default("namespace")
+    def _default_namespace(self) -> str:
+        return default_namespace()
