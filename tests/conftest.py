@@ -3,3 +3,4 @@
 from tests.fixtures.servers import docker_engine, git_server, hub, registry  # noqa: F401
 from tests.fixtures.fake_apis import fake_api_servers, fake_apis  # noqa: F401
 from tests.fixtures.token_registry import token_registry  # noqa: F401
+from tests.fixtures.kube import kube_cluster, kube_cluster_tls, kube_namespace  # noqa: F401
