@@ -8,15 +8,16 @@ the build; never through argv, where any local user could read them.
 from __future__ import annotations
 
 import asyncio
+import collections
 import os
 import shutil
 import sys
 import tempfile
 from collections.abc import AsyncIterator
 
-from traitlets import Dict, Float, List, Unicode, default
+from traitlets import Dict, Float, Integer, List, Unicode, default
 
-from binderd.build.base import BuildExecutor, log_event
+from binderd.build.base import BuildExecutor, failure_hint, log_event
 from binderd.errors import BuildError
 from binderd.model import ImageRef, ResolvedRepo
 from binderd.registry.dockerconfig import write_config
@@ -60,6 +61,10 @@ class LocalRepo2dockerBuild(BuildExecutor):
     build_timeout = Float(
         3600,
         help="Seconds after which a build is stopped and reported as failed.",
+    ).tag(config=True)
+
+    failure_log_lines = Integer(
+        20, help="How many of the build's last output lines a failure message repeats."
     ).tag(config=True)
 
     @default("repo2docker_command")
@@ -120,6 +125,7 @@ class LocalRepo2dockerBuild(BuildExecutor):
             self.log.error("Cannot run repo2docker %s: %s", cmd[0], e)
             raise BuildError(f"The builder could not start ({cmd[0]}: {e.strerror}). Tell the operators.") from None
         last_error = ""
+        tail: collections.deque[str] = collections.deque(maxlen=self.failure_log_lines)
         try:
             async with asyncio.timeout(self.build_timeout):
                 async for raw in proc.stdout:
@@ -129,6 +135,8 @@ class LocalRepo2dockerBuild(BuildExecutor):
                     event = log_event(line)
                     if event.get("phase") in ("failed", "failure"):
                         last_error = str(event.get("message", "")).strip()
+                    elif str(event.get("message", "")).strip():
+                        tail.append(str(event["message"]).rstrip())
                     yield event
                 returncode = await proc.wait()
         except TimeoutError:
@@ -142,4 +150,7 @@ class LocalRepo2dockerBuild(BuildExecutor):
             await asyncio.to_thread(shutil.rmtree, workdir, True)
         if returncode != 0:
             detail = f": {last_error}" if last_error else f" (repo2docker exited with status {returncode})"
-            raise BuildError(f"Building {repo.repo_url} at {repo.resolved_ref} failed{detail}")
+            raise BuildError(
+                f"Building {repo.repo_url} at {repo.resolved_ref} failed{detail}"
+                + failure_hint(last_error, list(tail), int(self.memory_limit))
+            )

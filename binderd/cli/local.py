@@ -102,6 +102,9 @@ class LocalApp(BinderHub):
         for name, value in local.items():
             if name not in self.config.BinderHub:
                 defaults.BinderHub[name] = value
+        ca_bundle = os.environ.get("BINDERD_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+        if "ca_bundle" not in self.config.LocalRepo2dockerBuild and os.path.isfile(ca_bundle):
+            defaults.LocalRepo2dockerBuild.ca_bundle = ca_bundle  # builds trust what this host trusts
         if "allowed_networks" not in self.config.GitRepoProvider:
             defaults.GitRepoProvider.allowed_networks = ["127.0.0.1/32"]  # the example's git daemon
         self.update_config(defaults)
