@@ -16,6 +16,8 @@ snippet. Mix it in before the spawner class:
 `class BinderSpawner(BinderSpawnerMixin, KubeSpawner)`.
 """
 
+from collections.abc import Awaitable
+
 from tornado import web
 from traitlets import Bool, Unicode, default
 from traitlets.config import Configurable
@@ -82,7 +84,8 @@ class BinderSpawnerMixin(Configurable):
                 raise web.HTTPError(400, "image required")
         return options
 
-    def start(self):
+    def start(self) -> Awaitable:
+        """Check the launch request and set the image, then start as the spawner class does."""
         options = self.check_user_options()
         if options.get("image"):
             self.image = options["image"]

@@ -9,7 +9,7 @@ import pytest
 from kubernetes_asyncio.client import ApiClient
 
 from binderd.launch.kubespawner import BinderKubeSpawner
-from binderd.launch.mixin import CA_BUNDLE_PATH, SERVER_PICKER_CMD
+from binderd.launch.mixin import CA_BUNDLE_PATH, SERVER_PICKER_CMD, BinderSpawnerMixin
 from tests.launch.spawners import OPTIONS, make
 
 
@@ -69,3 +69,9 @@ async def test_ca_bundle_is_mounted_and_pointed_at(kubeconfig, config, source):
     assert ("subPath" in mounts[1]) == ("secret" in source)
     env = env_of(pod)
     assert env["SSL_CERT_FILE"] == env["REQUESTS_CA_BUNDLE"] == env["PIP_CERT"] == CA_BUNDLE_PATH
+
+
+def test_every_binder_spawner_option_has_help():
+    for cls in (BinderSpawnerMixin, BinderKubeSpawner):
+        for name, trait in cls.class_own_traits(config=True).items():
+            assert (trait.help or "").strip(), f"{cls.__name__}.{name}"
