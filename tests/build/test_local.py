@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from binderd.build import LocalRepo2dockerBuild
+from binderd.build.buildpacks import CONFIG_FILE
 from binderd.errors import BuildError
 from binderd.model import ImageRef, ResolvedRepo
 
@@ -50,8 +51,8 @@ async def test_arguments_logs_and_cleanup(executor, tmp_path):
     argv = record(tmp_path)["argv"]
     assert argv == [
         f"--ref={'a' * 40}", f"--image={IMAGE.name}", "--no-clean", "--no-run", "--json-logs",
-        "--user-name=jovyan", "--user-id=1000", "--appendix", "RUN echo hi", "--push", "--Repo2Docker.x=1",
-        "https://example.org/r.git",
+        "--user-name=jovyan", "--user-id=1000", "--appendix", "RUN echo hi", "--push",
+        f"--config={CONFIG_FILE}", "--Repo2Docker.x=1", "https://example.org/r.git",
     ]
     assert "regpass" not in json.dumps(argv) and "glpat" not in json.dumps(argv)
     assert events[0] == {"message": "Picked Git content provider.\n"}  # JSON lines verbatim
@@ -69,6 +70,8 @@ async def test_failure_message_says_what_went_wrong(executor, tmp_path, monkeypa
             pass
     assert "https://example.org/r.git" in e.value.message
     assert "returned a non-zero code: 3" in e.value.message
+    assert e.value.message.endswith("\nLast lines of the build:\nPicked Git content provider.\nplain text line\n"
+                                    "token was [secret]")  # what led to the failure
     assert "--push" not in record(tmp_path)["argv"]
     assert not os.path.exists(record(tmp_path)["tmpdir"])
 
