@@ -198,3 +198,169 @@ async def test_delete_with_grace_zero_removes_the_container(api, kube_namespace,
     with pytest.raises(ApiException) as e:
         await api.read_namespaced_pod("sleeper", kube_namespace)
     assert e.value.status == 404
+
+
+async def test_an_update_with_a_stale_resource_version_conflicts(api, kube_namespace):
+    first = await api.create_namespaced_config_map(kube_namespace, {"metadata": {"name": "cm"}, "data": {"a": "1"}})
+    second = await api.replace_namespaced_config_map("cm", kube_namespace, {
+        "metadata": {"name": "cm", "resourceVersion": first.metadata.resource_version}, "data": {"a": "2"}})
+    assert int(second.metadata.resource_version) > int(first.metadata.resource_version)
+    with pytest.raises(ApiException) as e:
+        await api.replace_namespaced_config_map("cm", kube_namespace, {
+            "metadata": {"name": "cm", "resourceVersion": first.metadata.resource_version}, "data": {"a": "3"}})
+    assert e.value.status == 409 and "the object has been modified" in e.value.body
+    assert (await api.read_namespaced_config_map("cm", kube_namespace)).data == {"a": "2"}
+
+
+async def test_a_resource_version_older_than_the_history_is_gone(tmp_path, docker_engine):
+    cluster = start_standin(str(tmp_path), history=4)
+    try:
+        api = await core_api(cluster)
+        namespace = "default"
+        first = await api.create_namespaced_config_map(namespace, {"metadata": {"name": "c0"}})
+        for i in range(1, 6):
+            await api.create_namespaced_config_map(namespace, {"metadata": {"name": f"c{i}"}})
+        with pytest.raises(ApiException) as e:
+            async with watch.Watch().stream(api.list_namespaced_config_map, namespace, timeout_seconds=1,
+                                            resource_version=first.metadata.resource_version) as stream:
+                async for _ in stream:
+                    pass
+        assert e.value.status == 410 and "too old resource version" in e.value.reason
+        recent = (await api.list_namespaced_config_map(namespace)).metadata.resource_version
+        async with watch.Watch().stream(api.list_namespaced_config_map, namespace, timeout_seconds=1,
+                                        resource_version=recent) as stream:
+            assert [e async for e in stream] == []  # a current version still watches
+        await api.api_client.close()
+    finally:
+        stop_standin(cluster)
+
+
+async def test_a_pod_sees_its_secret_volume_env_user_and_workdir(api, kube_namespace):
+    await api.create_namespaced_secret(kube_namespace, secret_obj(
+        "creds", stringData={"token": "s3cret", "other": "unused"}))
+    script = ("cat /etc/creds/sub/tok; echo; cat /etc/one-file; echo; echo $TOKEN $POD_NAME $PLAIN; "
+              "id -u; id -g; pwd; ls /etc/creds; echo x > /scratch/f && cat /scratch/f")
+    spec = pod("reader", script)["spec"]
+    spec["containers"][0].update(
+        workingDir="/tmp",
+        env=[{"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "token"}}},
+             {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+             {"name": "PLAIN", "value": "plain value"}],
+        volumeMounts=[{"name": "creds", "mountPath": "/etc/creds"},
+                      {"name": "whole", "mountPath": "/etc/one-file", "subPath": "token"},
+                      {"name": "scratch", "mountPath": "/scratch"}])
+    spec.update(securityContext={"runAsUser": 1000, "runAsGroup": 1000}, volumes=[
+        {"name": "creds", "secret": {"secretName": "creds", "items": [{"key": "token", "path": "sub/tok"}]}},
+        {"name": "whole", "secret": {"secretName": "creds"}},
+        {"name": "scratch", "emptyDir": {}}])
+    await api.create_namespaced_pod(kube_namespace, {"metadata": {"name": "reader"}, "spec": spec})
+
+    async def done():
+        p = await api.read_namespaced_pod("reader", kube_namespace)
+        return p if p.status.phase in ("Succeeded", "Failed") else None
+    finished = await until(done)
+    log = await api.read_namespaced_pod_log("reader", kube_namespace)
+    assert finished.status.phase == "Succeeded", log
+    assert log.splitlines() == ["s3cret", "s3cret", "s3cret reader plain value", "1000", "1000", "/tmp", "sub", "x"]
+    assert finished.status.container_statuses[0].state.terminated.reason == "Completed"
+
+
+async def test_a_missing_image_gives_failed_events_and_a_waiting_reason(api, kube_namespace):
+    body = pod("nope", "true")
+    body["spec"]["containers"][0]["image"] = "127.0.0.1:9/missing/image:1"
+    await api.create_namespaced_pod(kube_namespace, body)
+
+    async def failed_events():
+        events = await api.list_namespaced_event(kube_namespace, field_selector="involvedObject.name=nope,type=Warning")
+        return [e for e in events.items if e.reason == "Failed"]
+    events = await until(failed_events)
+    assert 'Failed to pull image "127.0.0.1:9/missing/image:1"' in events[0].message
+    got = await api.read_namespaced_pod("nope", kube_namespace)
+    assert got.status.phase == "Pending"
+    assert got.status.container_statuses[0].state.waiting.reason in ("ErrImagePull", "ImagePullBackOff")
+
+
+async def test_graceful_delete_sends_sigterm_and_waits(api, kube_namespace, kube_cluster):
+    script = "trap 'echo bye; exit 0' TERM; echo up; while true; do sleep 0.1; done"
+    await api.create_namespaced_pod(kube_namespace, pod("graceful", script, labels={"g": "1"},
+                                                        terminationGracePeriodSeconds=20))
+
+    async def up():
+        p = await api.read_namespaced_pod("graceful", kube_namespace)
+        if p.status.phase == "Running" and "up" in await api.read_namespaced_pod_log("graceful", kube_namespace):
+            return p
+    version = (await until(up)).metadata.resource_version
+    await api.delete_namespaced_pod("graceful", kube_namespace)
+    seen = []
+    async with watch.Watch().stream(api.list_namespaced_pod, kube_namespace, label_selector="g=1",
+                                    resource_version=version, timeout_seconds=30) as stream:
+        async for event in stream:
+            seen.append(event)
+            if event["type"] == "DELETED":
+                break
+    marked = next(e["object"] for e in seen if e["object"].metadata.deletion_timestamp)
+    assert marked.metadata.deletion_grace_period_seconds == 20
+    final = seen[-1]["object"]
+    assert seen[-1]["type"] == "DELETED"
+    assert final.status.container_statuses[0].state.terminated.exit_code == 0  # stopped by SIGTERM, not killed
+    assert kube_cluster.containers() == [] or all(
+        c not in kube_cluster.containers() for c in [final.status.container_statuses[0].container_id[9:]])
+    killing = await api.list_namespaced_event(kube_namespace, field_selector="involvedObject.name=graceful,reason=Killing")
+    assert killing.items
+
+
+async def test_deleting_a_namespace_deletes_its_pods(api, kube_cluster):
+    await api.create_namespace({"metadata": {"name": "doomed"}})
+    await api.create_namespaced_pod("doomed", pod("in-doomed", "sleep 600"))
+
+    async def running():
+        p = await api.read_namespaced_pod("in-doomed", "doomed")
+        return p if p.status.phase == "Running" else None
+    container = (await until(running)).status.container_statuses[0].container_id[len("docker://"):]
+    assert (await api.delete_namespace("doomed")).status == "Success"
+    assert (await api.read_namespace("doomed")).status.phase == "Terminating"
+    with pytest.raises(ApiException) as e:
+        await api.create_namespaced_config_map("doomed", {"metadata": {"name": "late"}})
+    assert e.value.status == 403
+
+    async def gone():
+        try:
+            await api.read_namespace("doomed")
+        except ApiException as e:
+            return e.status == 404
+    await until(gone)
+    assert container not in kube_cluster.containers()
+    assert (await api.list_pod_for_all_namespaces(field_selector="metadata.namespace=doomed")).items == []
+
+
+async def test_what_kubespawner_lists_across_namespaces(api, kube_namespace):
+    await api.create_namespaced_pod(kube_namespace, pod("spawned", "sleep 600", labels={"component": "singleuser-server"}))
+    await api.create_namespaced_pod(kube_namespace, pod("other", "sleep 600", labels={"component": "build"}))
+    pods = await api.list_pod_for_all_namespaces(label_selector="component=singleuser-server")
+    assert [p.metadata.name for p in pods.items] == ["spawned"]
+
+    async def scheduled():
+        events = await api.list_event_for_all_namespaces(field_selector="involvedObject.kind=Pod")
+        return {e.involved_object.name for e in events.items if e.metadata.namespace == kube_namespace} >= {"spawned", "other"}
+    await until(scheduled)
+
+
+async def test_tls_cluster_requires_the_right_token(kube_cluster_tls):
+    cluster = kube_cluster_tls
+    wrong = client.Configuration(host=cluster.url, api_key={"authorization": "Bearer not-the-token"})
+    wrong.ssl_ca_cert = cluster.ca_path
+    async with client.ApiClient(wrong) as raw:
+        with pytest.raises(ApiException) as e:
+            await client.CoreV1Api(raw).list_namespace()
+        assert e.value.status == 401 and '"reason": "Unauthorized"' in e.value.body
+    api = await core_api(cluster)  # the kubeconfig's token and CA
+    assert "default" in [n.metadata.name for n in (await api.list_namespace()).items]
+    await api.api_client.close()
+    port = cluster.url.rsplit(":", 1)[1]
+    in_cluster = client.Configuration()
+    config.incluster_config.InClusterConfigLoader(
+        token_filename=cluster.token_path, cert_filename=cluster.ca_path,
+        environ={"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": port},
+    ).load_and_set(in_cluster)
+    async with client.ApiClient(in_cluster) as raw:
+        assert (await client.CoreV1Api(raw).read_namespace("default")).status.phase == "Active"
