@@ -190,7 +190,9 @@ class UvPythonBuildPack(LimitsMixin, BaseImage):
             ),
             _run(
                 f'test -x "{ENV_PREFIX}/bin/python" || {{ uv venv --no-cache --python python3 "{ENV_PREFIX}" && '
-                f'{self._uv_install(SERVER_PACKAGES)}; }}; chown -R "${{NB_UID}}:${{NB_UID}}" "{ENV_PREFIX}"'
+                f'{self._uv_install(SERVER_PACKAGES)}; }}; '
+                # only when needed: a recursive chown would copy the whole environment into a new layer
+                f'test "$(stat -c %u "{ENV_PREFIX}")" = "${{NB_UID}}" || chown -R "${{NB_UID}}:${{NB_UID}}" "{ENV_PREFIX}"'
             ),
             _run(f"printf '%s\\n' '{_PROFILE_SCRIPT}' > /etc/profile.d/50-binderd-env.sh"),
             f"ENV VIRTUAL_ENV={ENV_PREFIX} PATH={ENV_PREFIX}/bin:${{PATH}}",
