@@ -142,6 +142,20 @@ def test_build_image_imports_binderd_without_its_dependencies():
         capture_output=True, text=True).stdout.strip()
 
 
+def test_build_image_builds_with_binderds_build_packs(tmp_path):
+    # the path binderd's Kubernetes build executor passes as --config; --no-build prints the Dockerfile
+    (tmp_path / "requirements.txt").write_text("tabulate\n")
+    result = subprocess.run(
+        ["docker", "run", "--rm", "-v", f"{tmp_path}:/repo:ro", image_present(BUILD_IMAGE), "jupyter-repo2docker",
+         "--config", "/etc/binderd/repo2docker_config.py", "--no-build", "--no-run", "--debug", "/repo"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    dockerfile = result.stdout + result.stderr
+    # binderd's uv build pack (repo2docker's own would use pip or conda)
+    assert any("uv pip install" in line and "requirements.txt" in line for line in dockerfile.splitlines())
+
+
 def test_build_image_gives_git_the_credential_without_printing_it(git_server: GitServer):
     repo = git_server.create("private-" + secrets.token_hex(3), {"README.md": "private content\n"})
     password = "pw-" + secrets.token_hex(8)
