@@ -256,13 +256,16 @@ def test_image_builder_types(chart, builder, socket, image, kube_version):
 
 
 def test_build_image_and_explicit_executor_config(chart):
-    rendered = chart.template()
-    assert rendered.binderd_config()["config"]["KubernetesBuildExecutor"]["build_image"] == "binderd/repo2docker:2024.07.0"
-    rendered = chart.template("buildImage:\n  name: registry.example.org/r2d\n  tag: v1\n")
-    assert rendered.binderd_config()["config"]["KubernetesBuildExecutor"]["build_image"] == "registry.example.org/r2d:v1"
+    executor = chart.template().binderd_config()["config"]["KubernetesBuildExecutor"]
+    assert executor["build_image"] == "binderd/repo2docker:2024.07.0"
+    assert executor["repo2docker_config"] == "/etc/binderd/repo2docker_config.py"  # in images/repo2docker
+    rendered = chart.template("buildImage:\n  name: quay.io/jupyterhub/repo2docker\n  tag: 2024.07.0\n  repo2dockerConfig: null\n")
+    executor = rendered.binderd_config()["config"]["KubernetesBuildExecutor"]
+    assert executor["build_image"] == "quay.io/jupyterhub/repo2docker:2024.07.0" and "repo2docker_config" not in executor
     rendered = chart.template("config:\n  KubernetesBuildExecutor:\n    build_image: mine:1\n    docker_host: /run/x.sock\n")
     executor = rendered.binderd_config()["config"]["KubernetesBuildExecutor"]
     assert (executor["build_image"], executor["docker_host"]) == ("mine:1", "/run/x.sock")
+    assert "repo2docker_config" not in executor  # a path in binderd's build image only
 
 
 def test_without_registry_binderd_checks_the_node_engine(chart):

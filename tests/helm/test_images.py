@@ -143,11 +143,14 @@ def test_build_image_imports_binderd_without_its_dependencies():
 
 
 def test_build_image_builds_with_binderds_build_packs(tmp_path):
-    # the path binderd's Kubernetes build executor passes as --config; --no-build prints the Dockerfile
-    (tmp_path / "requirements.txt").write_text("tabulate\n")
+    # the image and --config path the chart gives binderd's build executor; --no-build prints the Dockerfile
+    executor = ChartCopy(str(tmp_path / "chart")).template().binderd_config()["config"]["KubernetesBuildExecutor"]
+    assert executor["build_image"] == BUILD_IMAGE
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "requirements.txt").write_text("tabulate\n")
     result = subprocess.run(
-        ["docker", "run", "--rm", "-v", f"{tmp_path}:/repo:ro", image_present(BUILD_IMAGE), "jupyter-repo2docker",
-         "--config", "/etc/binderd/repo2docker_config.py", "--no-build", "--no-run", "--debug", "/repo"],
+        ["docker", "run", "--rm", "-v", f"{tmp_path / 'repo'}:/repo:ro", image_present(BUILD_IMAGE),
+         "jupyter-repo2docker", "--config", executor["repo2docker_config"], "--no-build", "--no-run", "--debug", "/repo"],
         capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stderr[-2000:]

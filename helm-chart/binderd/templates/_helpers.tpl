@@ -43,13 +43,17 @@ unix://{{ .Values.imageCleaner.host.dockerSocketDir }}/{{ .Values.imageCleaner.h
 {{- /*
   binderd's configuration file (YAML, read with `binderd -f`): the `config` and
   `extraConfig` values, plus what the chart's other values imply for binderd
-  (build image, build socket, push secret), unless `config` sets them itself.
+  (build image and its repo2docker configuration, build socket, push secret,
+  the registry's key in config.json), unless `config` sets them itself.
 */}}
 {{- define "binderd.configFile" -}}
 {{- $config := deepCopy (.Values.config | default dict) }}
 {{- $kbe := deepCopy (get $config "KubernetesBuildExecutor" | default dict) }}
 {{- if not (hasKey $kbe "build_image") }}
 {{- $_ := set $kbe "build_image" (printf "%s:%s" .Values.buildImage.name (toString .Values.buildImage.tag)) }}
+{{- if and .Values.buildImage.repo2dockerConfig (not (hasKey $kbe "repo2docker_config")) }}
+{{- $_ := set $kbe "repo2docker_config" .Values.buildImage.repo2dockerConfig }}
+{{- end }}
 {{- end }}
 {{- if not (hasKey $kbe "docker_host") }}
 {{- $_ := set $kbe "docker_host" (include "binderd.buildDockerHost" .) }}
