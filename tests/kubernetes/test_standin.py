@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import subprocess
 
 import pytest
 from kubernetes_asyncio import client, config, watch
@@ -44,16 +43,34 @@ def secret_obj(name: str, **kwargs) -> dict:
     return {"metadata": {"name": name}, **kwargs}
 
 
-async def until(check, timeout: float = 30):
+async def docker(*args: str) -> tuple[int, str]:
+    """Run the docker CLI off the event loop: (returncode, stdout)."""
+    proc = await asyncio.create_subprocess_exec("docker", *args, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.DEVNULL)
+    out, _ = await proc.communicate()
+    return proc.returncode, out.decode()
+
+
+async def until(check, limit: float = 30):
     """Poll an async check until it returns something truthy (a safety net, not a timing assertion)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + limit
     while True:
         result = await check()
         if result:
             return result
         assert loop.time() < deadline, "condition not reached"
         await asyncio.sleep(0.1)
+
+
+async def in_phase(api: client.CoreV1Api, namespace: str, name: str, *phases: str):
+    """The pod once its phase is one of `phases` (by default, either end phase)."""
+    phases = phases or ("Succeeded", "Failed")
+
+    async def check():
+        p = await api.read_namespaced_pod(name, namespace)
+        return p if p.status.phase in phases else None
+    return await until(check)
 
 
 async def test_create_fills_metadata_and_a_duplicate_is_409(api, kube_namespace):
@@ -160,6 +177,10 @@ async def test_a_pod_runs_on_docker_fails_with_its_exit_code_and_logs(api, kube_
     assert got.spec.node_name and got.status.pod_ip and got.status.host_ip == kube_cluster.gateway
     assert {c.type: c.status for c in got.status.conditions}["Ready"] == "False"
     assert await api.read_namespaced_pod_log("p", kube_namespace) == "hello\nagain\n"
+    assert await api.read_namespaced_pod_log("p", kube_namespace, tail_lines=1) == "again\n"
+    stamped = (await api.read_namespaced_pod_log("p", kube_namespace, timestamps=True)).splitlines()
+    assert [line.split(" ", 1)[1] for line in stamped] == ["hello", "again"]
+    assert stamped[0][:4].isdigit() and stamped[0].split(" ")[0].endswith("Z")
     events = await api.list_namespaced_event(kube_namespace, field_selector="involvedObject.name=p")
     reasons = [e.reason for e in events.items]
     assert reasons[:1] == ["Scheduled"] and {"Pulled", "Created", "Started"} <= set(reasons)
@@ -177,12 +198,9 @@ async def test_log_of_a_container_not_started_yet_is_400(api, kube_namespace):
 async def test_delete_with_grace_zero_removes_the_container(api, kube_namespace, kube_cluster):
     await api.create_namespaced_pod(kube_namespace, pod("sleeper", "sleep 600", labels={"del": "me"}))
 
-    async def running():
-        p = await api.read_namespaced_pod("sleeper", kube_namespace)
-        return p if p.status.phase == "Running" else None
-    running_pod = await until(running)
+    running_pod = await in_phase(api, kube_namespace, "sleeper", "Running")
     container = running_pod.status.container_statuses[0].container_id.removeprefix("docker://")
-    assert subprocess.run(["docker", "inspect", container], capture_output=True).returncode == 0
+    assert (await docker("inspect", container))[0] == 0
     version = running_pod.metadata.resource_version
     deleted = await api.delete_namespaced_pod("sleeper", kube_namespace, grace_period_seconds=0)
     assert deleted.metadata.deletion_timestamp is not None
@@ -194,7 +212,7 @@ async def test_delete_with_grace_zero_removes_the_container(api, kube_namespace,
             if event["type"] == "DELETED":
                 break
     assert types[-1] == "DELETED"
-    assert subprocess.run(["docker", "inspect", container], capture_output=True).returncode != 0
+    assert (await docker("inspect", container))[0] != 0
     with pytest.raises(ApiException) as e:
         await api.read_namespaced_pod("sleeper", kube_namespace)
     assert e.value.status == 404
@@ -228,8 +246,8 @@ async def test_a_resource_version_older_than_the_history_is_gone(tmp_path, docke
         assert e.value.status == 410 and "too old resource version" in e.value.reason
         recent = (await api.list_namespaced_config_map(namespace)).metadata.resource_version
         async with watch.Watch().stream(api.list_namespaced_config_map, namespace, timeout_seconds=1,
-                                        resource_version=recent) as stream:
-            assert [e async for e in stream] == []  # a current version still watches
+                                        resource_version=recent, allow_watch_bookmarks=True) as stream:
+            assert [e["type"] async for e in stream] == ["BOOKMARK"]  # a current version still watches
         await api.api_client.close()
     finally:
         stop_standin(cluster)
@@ -255,10 +273,7 @@ async def test_a_pod_sees_its_secret_volume_env_user_and_workdir(api, kube_names
         {"name": "scratch", "emptyDir": {}}])
     await api.create_namespaced_pod(kube_namespace, {"metadata": {"name": "reader"}, "spec": spec})
 
-    async def done():
-        p = await api.read_namespaced_pod("reader", kube_namespace)
-        return p if p.status.phase in ("Succeeded", "Failed") else None
-    finished = await until(done)
+    finished = await in_phase(api, kube_namespace, "reader")
     log = await api.read_namespaced_pod_log("reader", kube_namespace)
     assert finished.status.phase == "Succeeded", log
     assert log.splitlines() == ["s3cret", "s3cret", "s3cret reader plain value", "1000", "1000", "/tmp", "sub", "x"]
@@ -303,8 +318,8 @@ async def test_graceful_delete_sends_sigterm_and_waits(api, kube_namespace, kube
     final = seen[-1]["object"]
     assert seen[-1]["type"] == "DELETED"
     assert final.status.container_statuses[0].state.terminated.exit_code == 0  # stopped by SIGTERM, not killed
-    assert kube_cluster.containers() == [] or all(
-        c not in kube_cluster.containers() for c in [final.status.container_statuses[0].container_id[9:]])
+    assert final.status.container_statuses[0].container_id[len("docker://"):] not in (
+        await asyncio.to_thread(kube_cluster.containers))
     killing = await api.list_namespaced_event(kube_namespace, field_selector="involvedObject.name=graceful,reason=Killing")
     assert killing.items
 
@@ -313,10 +328,7 @@ async def test_deleting_a_namespace_deletes_its_pods(api, kube_cluster):
     await api.create_namespace({"metadata": {"name": "doomed"}})
     await api.create_namespaced_pod("doomed", pod("in-doomed", "sleep 600"))
 
-    async def running():
-        p = await api.read_namespaced_pod("in-doomed", "doomed")
-        return p if p.status.phase == "Running" else None
-    container = (await until(running)).status.container_statuses[0].container_id[len("docker://"):]
+    container = (await in_phase(api, "doomed", "in-doomed", "Running")).status.container_statuses[0].container_id[len("docker://"):]
     assert (await api.delete_namespace("doomed")).status == "Success"
     assert (await api.read_namespace("doomed")).status.phase == "Terminating"
     with pytest.raises(ApiException) as e:
@@ -329,7 +341,7 @@ async def test_deleting_a_namespace_deletes_its_pods(api, kube_cluster):
         except ApiException as e:
             return e.status == 404
     await until(gone)
-    assert container not in kube_cluster.containers()
+    assert container not in (await asyncio.to_thread(kube_cluster.containers))
     assert (await api.list_pod_for_all_namespaces(field_selector="metadata.namespace=doomed")).items == []
 
 
@@ -364,3 +376,37 @@ async def test_tls_cluster_requires_the_right_token(kube_cluster_tls):
     ).load_and_set(in_cluster)
     async with client.ApiClient(in_cluster) as raw:
         assert (await client.CoreV1Api(raw).read_namespace("default")).status.phase == "Active"
+
+
+async def test_init_containers_run_first_and_host_network_and_limits_apply(api, kube_namespace):
+    spec = pod("staged", "cat /shared/msg; echo main", hostNetwork=True)["spec"]
+    spec["containers"][0].update(volumeMounts=[{"name": "shared", "mountPath": "/shared"}],
+                                 resources={"limits": {"memory": "64Mi", "cpu": "500m"}})
+    spec.update(volumes=[{"name": "shared", "emptyDir": {}}], initContainers=[
+        {"name": "first", "image": IMAGE, "command": ["sh", "-c", "echo from-init > /shared/msg"],
+         "volumeMounts": [{"name": "shared", "mountPath": "/shared"}]}])
+    await api.create_namespaced_pod(kube_namespace, {"metadata": {"name": "staged"}, "spec": spec})
+
+    finished = await in_phase(api, kube_namespace, "staged")
+    assert finished.status.phase == "Succeeded"
+    assert finished.status.init_container_statuses[0].state.terminated.reason == "Completed"
+    assert finished.status.pod_ip == finished.status.host_ip == "127.0.0.1"
+    assert finished.status.qos_class == "Burstable"
+    assert await api.read_namespaced_pod_log("staged", kube_namespace) == "from-init\nmain\n"
+    assert await api.read_namespaced_pod_log("staged", kube_namespace, container="first") == ""
+    container = finished.status.container_statuses[0].container_id[len("docker://"):]
+    template = "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.NetworkMode}}"
+    limits = (await docker("inspect", "--format", template, container))[1].split()
+    assert limits == [str(64 * 2**20), "500000000", "host"]
+
+
+async def test_a_container_that_cannot_start_fails_the_pod_with_an_event(api, kube_namespace):
+    body = pod("broken", "")
+    body["spec"]["containers"][0]["command"] = ["/no/such/binary"]
+    await api.create_namespaced_pod(kube_namespace, body)
+
+    finished = await in_phase(api, kube_namespace, "broken")
+    assert finished.status.phase == "Failed"
+    assert finished.status.container_statuses[0].state.terminated.reason == "StartError"
+    events = await api.list_namespaced_event(kube_namespace, field_selector="involvedObject.name=broken,type=Warning")
+    assert any(e.reason == "Failed" and "/no/such/binary" in e.message for e in events.items)
