@@ -30,7 +30,7 @@ from binderd.handlers import BuildHandler, HealthHandler, MetricsHandler, RepoPr
 from binderd.handlers.base import log_request
 from binderd.handlers.health import HealthChecks
 from binderd.handlers.pages import STATIC, HomePageHandler, LaunchPageHandler, LegacyRepoRedirectHandler
-from binderd.kubeapi import KubernetesAPI
+from binderd.kubeapi import KubernetesAPI, KubernetesPart
 from binderd.launch import Launcher
 from binderd.launch.hub_address import HubAddressFinder
 from binderd.launch.quota import KubernetesLaunchQuota, LaunchQuota
@@ -203,7 +203,7 @@ class BinderHub(Application):
         own = [type(self)] if type(self) is not BinderHub else []
         return [
             *own, BinderHub, *REGISTRY_CLASSES, BuildExecutor, LocalRepo2dockerBuild,
-            KubernetesBuildExecutor, KubernetesCleaner, KubernetesAPI, LaunchQuota, KubernetesLaunchQuota,
+            KubernetesBuildExecutor, KubernetesCleaner, KubernetesAPI, KubernetesPart, LaunchQuota, KubernetesLaunchQuota,
             HubAddressFinder, Launcher, RepoProvider, *default_providers().values(),
         ]
 

@@ -20,7 +20,28 @@ from traitlets.config import LoggingConfigurable
 
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
-__all__ = ["ApiException", "KubernetesAPI", "KubernetesPart", "default_namespace"]
+__all__ = ["ApiException", "KubernetesAPI", "KubernetesPart", "default_namespace", "ensure_ok", "read_json"]
+
+
+async def ensure_ok(response) -> None:
+    """Raise ApiException for a non-2xx answer to a `_preload_content=False` call.
+
+    Without preloading, the client hands back any answer, errors included: a 401
+    or 403 must not read as an empty list.
+    """
+    if not 200 <= response.status <= 299:
+        body = (await response.read())[:2000].decode("utf-8", "replace")
+        response.release()
+        error = ApiException(status=response.status, reason=response.reason)
+        error.body = body
+        raise error
+
+
+async def read_json(response) -> dict:
+    """The JSON body of a `_preload_content=False` answer, after ensure_ok."""
+    async with response:
+        await ensure_ok(response)
+        return json.loads(await response.read())
 
 
 class _CountingApiClient(client.ApiClient):
@@ -123,8 +144,7 @@ class KubernetesAPI(LoggingConfigurable):
         response = await core.list_namespaced_pod(
             namespace, label_selector=label_selector, _preload_content=False, _request_timeout=self.timeout
         )
-        async with response:
-            return json.loads(await response.read()).get("items", [])
+        return (await read_json(response)).get("items", [])
 
     async def close(self) -> None:
         if self._api_client is not None:

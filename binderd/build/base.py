@@ -7,7 +7,7 @@ import re
 from collections.abc import AsyncIterator
 
 from jupyterhub.traitlets import ByteSpecification
-from traitlets import Dict, Integer, List, Unicode, default
+from traitlets import Dict, List, Unicode, default
 from traitlets.config import LoggingConfigurable
 
 from binderd.build.buildpacks import CONFIG_FILE

@@ -27,7 +27,7 @@ from binderd.build.kube_pod import (
 )
 from binderd.build.local import _secret_values
 from binderd.errors import BuildError
-from binderd.kubeapi import ApiException, KubernetesPart
+from binderd.kubeapi import ApiException, KubernetesPart, ensure_ok, read_json
 from binderd.model import ImageRef, ResolvedRepo
 
 # Reasons a pod stays Pending for good: no point in waiting for it.
@@ -172,8 +172,7 @@ class KubernetesBuildExecutor(BuildExecutor, KubernetesPart):
             response = await core.list_namespaced_pod(
                 self.namespace, label_selector=selector, _preload_content=False, _request_timeout=self.kube.timeout
             )
-            async with response:
-                listing = json.loads(await response.read())
+            listing = await read_json(response)
             match = [p for p in listing.get("items", []) if p["metadata"]["name"] == name]
             yield _PodView(match[0]) if match else None
             if not match:
@@ -185,6 +184,7 @@ class KubernetesBuildExecutor(BuildExecutor, KubernetesPart):
                     _preload_content=False, _request_timeout=(self.kube.connect_timeout, 60),
                 )
                 async with response:
+                    await ensure_ok(response)
                     async for line in _lines(response):
                         change = json.loads(line)
                         if change.get("type") == "ERROR":
@@ -226,6 +226,9 @@ class KubernetesBuildExecutor(BuildExecutor, KubernetesPart):
                 return
             raise _api_error("read the build log", e) from None
         async with response:
+            if response.status in (400, 404):  # not started yet, or gone: the caller looks at the pod
+                return
+            await ensure_ok(response)
             index = 0
             async for line in _lines(response):
                 index += 1

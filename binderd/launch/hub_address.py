@@ -10,12 +10,11 @@ address exists, binderd stays up and `/health` says what is missing.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 
 from traitlets import Float, Unicode
 
-from binderd.kubeapi import ApiException, KubernetesPart
+from binderd.kubeapi import ApiException, KubernetesPart, read_json
 
 
 def service_url(service: dict) -> str:
@@ -48,12 +47,11 @@ class HubAddressFinder(KubernetesPart):
             response = await core.read_namespaced_service(
                 self.service_name, self.namespace, _preload_content=False, _request_timeout=self.kube.timeout
             )
+            return service_url(await read_json(response))
         except ApiException as e:
             if e.status != 404:
                 self.log.warning("Cannot read Service %s/%s: %s %s", self.namespace, self.service_name, e.status, e.reason)
             return ""
-        async with response:
-            return service_url(json.loads(await response.read()))
 
     async def run(self, found: Callable[[str], None]) -> None:
         """Look until there is an address, then hand it to `found` and stop."""
