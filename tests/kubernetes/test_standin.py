@@ -410,3 +410,35 @@ async def test_a_container_that_cannot_start_fails_the_pod_with_an_event(api, ku
     assert finished.status.container_statuses[0].state.terminated.reason == "StartError"
     events = await api.list_namespaced_event(kube_namespace, field_selector="involvedObject.name=broken,type=Warning")
     assert any(e.reason == "Failed" and "/no/such/binary" in e.message for e in events.items)
+
+
+async def test_owned_objects_go_with_their_owner_and_pod_specs_are_immutable(api, kube_namespace):
+    owner = await api.create_namespaced_pod(kube_namespace, pod("owner", "sleep 600"))
+    reference = {"apiVersion": "v1", "kind": "Pod", "name": "owner", "uid": owner.metadata.uid}
+    await api.create_namespaced_secret(kube_namespace, {"metadata": {"name": "owned", "ownerReferences": [reference]}})
+    service = await api.create_namespaced_service(kube_namespace, {
+        "metadata": {"name": "owned", "ownerReferences": [reference]},
+        "spec": {"selector": {"app": "x"}, "ports": [{"port": 80, "targetPort": 8888}]}})
+    assert service.spec.cluster_ip and service.spec.type == "ClusterIP"
+    await api.create_namespaced_secret(kube_namespace, {"metadata": {"name": "unowned"}})
+    with pytest.raises(ApiException) as e:
+        await api.patch_namespaced_pod("owner", kube_namespace, {"spec": {"restartPolicy": "Never"}})
+    assert e.value.status == 422 and "pod updates may not change fields" in e.value.body
+    labelled = await api.patch_namespaced_pod("owner", kube_namespace, {"metadata": {"labels": {"new": "label"}}})
+    assert labelled.metadata.labels == {"new": "label"}
+    await api.delete_namespaced_pod("owner", kube_namespace, grace_period_seconds=0)
+
+    async def collected():
+        names = [s.metadata.name for s in (await api.list_namespaced_secret(kube_namespace)).items]
+        services = (await api.list_namespaced_service(kube_namespace)).items
+        return names == ["unowned"] and not services
+    await until(collected)
+
+
+async def test_a_container_over_its_memory_limit_is_oom_killed(api, kube_namespace):
+    body = pod("hungry", "exec tail /dev/zero")  # one endless line: tail's buffer grows until the limit
+    body["spec"]["containers"][0]["resources"] = {"limits": {"memory": "32Mi"}}
+    await api.create_namespaced_pod(kube_namespace, body)
+    finished = await in_phase(api, kube_namespace, "hungry")
+    assert finished.status.phase == "Failed"
+    assert finished.status.container_statuses[0].state.terminated.reason == "OOMKilled"
