@@ -442,3 +442,41 @@ async def test_a_container_over_its_memory_limit_is_oom_killed(api, kube_namespa
     finished = await in_phase(api, kube_namespace, "hungry")
     assert finished.status.phase == "Failed"
     assert finished.status.container_statuses[0].state.terminated.reason == "OOMKilled"
+
+
+async def test_containers_of_a_pod_share_its_ip_and_hostname(api, kube_namespace):
+    script = "echo $POD_IP; hostname; hostname -I"
+    env = [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}]
+    await api.create_namespaced_pod(kube_namespace, {"metadata": {"name": "pair"}, "spec": {
+        "terminationGracePeriodSeconds": 1,
+        "containers": [{"name": name, "image": IMAGE, "command": ["sh", "-c", script], "env": env}
+                       for name in ("one", "two")]}})
+    finished = await in_phase(api, kube_namespace, "pair")
+    assert finished.status.phase == "Succeeded"
+    ip = finished.status.pod_ip
+    for name in ("one", "two"):
+        lines = (await api.read_namespaced_pod_log("pair", kube_namespace, container=name)).split()
+        assert lines == [ip, "pair", ip]
+    with pytest.raises(ApiException) as e:
+        await api.read_namespaced_pod_log("pair", kube_namespace)
+    assert e.value.status == 400 and "a container name must be specified for pod pair" in e.value.body
+
+
+async def test_a_server_in_a_pod_is_reachable_at_the_pod_ip(api, kube_namespace, docker_engine):
+    await api.create_namespaced_pod(kube_namespace, {"metadata": {"name": "web"}, "spec": {
+        "terminationGracePeriodSeconds": 1,
+        "containers": [{"name": "web", "image": docker_engine, "workingDir": "/tmp",
+                        "command": ["sh", "-c", "echo served > index.html; exec python3 -m http.server 8000"],
+                        "ports": [{"containerPort": 8000}]}]}})
+    ip = (await in_phase(api, kube_namespace, "web", "Running")).status.pod_ip
+
+    async def fetch():
+        try:
+            reader, writer = await asyncio.open_connection(ip, 8000)
+        except OSError:
+            return None
+        writer.write(b"GET /index.html HTTP/1.0\r\n\r\n")
+        body = await reader.read()
+        writer.close()
+        return body
+    assert (await until(fetch)).endswith(b"served\n")
