@@ -308,3 +308,15 @@ def test_pod_options(chart, kube_version):
     ingress = rendered.get("Ingress", "binder")
     assert ingress["spec"]["rules"][0]["host"] == "binder.example.org"
     assert ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"] == {"name": "binder", "port": {"number": 80}}
+
+
+def test_binderd_reads_every_top_level_key_of_its_own_chart():
+    # binderd -f on a values file written for this chart must not stop at one of its keys.
+    import os
+
+    from binderd.config.loader import CHART_ONLY_KEYS
+    from tests.helm.chart import CHART
+
+    with open(os.path.join(CHART, "values.yaml")) as f:
+        keys = set(yaml.safe_load(f))
+    assert keys - CHART_ONLY_KEYS <= {"config", "extraConfig", "jupyterhub", "registry"}

@@ -20,7 +20,7 @@ import pytest
 
 from tests.fixtures.procs import free_port, wait_for_http
 from tests.fixtures.servers import GitServer, Hub, Registry
-from tests.helm.basic_auth_gate import BasicAuthGate
+from tests.fixtures.basic_auth_gate import BasicAuthGate
 from tests.helm.chart import ChartCopy, Rendered
 
 BUILD_IMAGE = "binderd/repo2docker:2024.07.0"
