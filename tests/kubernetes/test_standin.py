@@ -290,6 +290,10 @@ async def test_a_missing_image_gives_failed_events_and_a_waiting_reason(api, kub
         return [e for e in events.items if e.reason == "Failed"]
     events = await until(failed_events)
     assert 'Failed to pull image "127.0.0.1:9/missing/image:1"' in events[0].message
+    async def repeated():  # the kubelet retries the pull; the repeats count on the first event
+        events = await failed_events()
+        return [e for e in events if e.message == "Error: ErrImagePull" and e.count >= 2]
+    await until(repeated)
     got = await api.read_namespaced_pod("nope", kube_namespace)
     assert got.status.phase == "Pending"
     assert got.status.container_statuses[0].state.waiting.reason in ("ErrImagePull", "ImagePullBackOff")
