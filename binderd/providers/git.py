@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from traitlets import Float, Set, Unicode
 
@@ -53,6 +53,7 @@ class GitRepoProvider(RepoProvider):
             raise SpecError(
                 f'Spec is not of the form "<url-escaped repository URL>/<ref>", provided: "{spec}".'
             )
+        self.escaped_url = escaped_url  # as the client escaped it: the resolved spec keeps it
         url = unquote(escaped_url)
         if m := _SCP_LIKE.match(url):
             url = f"ssh://{m['user']}@{m['host']}/{m['path']}"
@@ -100,7 +101,7 @@ class GitRepoProvider(RepoProvider):
         return self.repo
 
     def get_resolved_spec(self) -> str:
-        return f"{quote(self.repo, safe='')}/{self.resolved_ref}"
+        return f"{self.escaped_url}/{self.resolved_ref}"
 
     def get_resolved_ref_url(self) -> str:
         return self.repo

@@ -101,3 +101,17 @@ def test_bans_are_case_insensitive_and_anchored():
 def test_spec_config_last_match_wins():
     p = provider("https%3A%2F%2Fabc/main", spec_config=[{"pattern": "https", "config": {"quota": 1}}, {"pattern": "HTTPS%3a", "config": {"quota": 2}}, {"pattern": "x", "config": {"quota": 3}}])
     assert p.repo_config(5, 10) == {"quota": 2}
+
+
+@pytest.mark.parametrize(
+    "escaped",
+    [
+        "https%3A%2F%2F192.0.2.250%2Frepo(1)",  # parentheses left as the client sent them
+        "git%40192.0.2.250%3Arepo.git",  # scp-like: not rewritten to an ssh:// URL in the spec
+        "https%3a%2f%2f192.0.2.250%2fr",  # lower-case escapes kept
+    ],
+)
+async def test_resolved_spec_keeps_the_clients_escaping(escaped):
+    sha = "b" * 40
+    repo = await provider(f"{escaped}/{sha}", allowed_networks=["192.0.2.0/24"]).resolve()
+    assert repo.resolved_spec == f"{escaped}/{sha}"
