@@ -4,7 +4,7 @@
 writes them as server-sent events with keepalives.
 """
 
-from binderd.events.phases import built, failed, launching, ready, waiting
+from binderd.events.phases import build_only_ready, built, failed, launching, ready, waiting
 from binderd.events.stream import EventStream
 
-__all__ = ["EventStream", "built", "failed", "launching", "ready", "waiting"]
+__all__ = ["EventStream", "build_only_ready", "built", "failed", "launching", "ready", "waiting"]

@@ -29,6 +29,12 @@ def built(image_name: str, cached: bool) -> dict:
     return {"phase": "built", "imageName": image_name, "message": _line(message)}
 
 
+def build_only_ready(image_name: str, cached: bool) -> dict:
+    """The last event of a build-only request: the image exists, no server starts."""
+    message = "Done! Found built image" if cached else "Done! Image built"
+    return {"phase": "ready", "imageName": image_name, "message": _line(message)}
+
+
 def launching(message: str = "Launching server...") -> dict:
     return {"phase": "launching", "message": _line(message)}
 

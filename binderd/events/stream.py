@@ -20,6 +20,7 @@ class EventStream:
         self._last_write = time.monotonic()
         self._keepalive: asyncio.Task | None = None
         self._lock = asyncio.Lock()
+        self._gone = asyncio.Event()
 
     def open(self) -> None:
         """Send the headers; start the keepalive timer."""
@@ -37,11 +38,29 @@ class EventStream:
                 await self.handler.flush()
                 self._last_write = time.monotonic()
             except StreamClosedError:
-                self.closed = True
+                self.client_gone()
 
     async def send(self, event: dict) -> None:
         """Send one event."""
         await self._write("data: " + json.dumps(event) + "\n\n")
+
+    async def send_retry(self, milliseconds: int) -> None:
+        """Set the client's reconnection delay (the SSE `retry` field)."""
+        await self._write(f"retry: {int(milliseconds)}\n\n")
+
+    def client_gone(self) -> None:
+        """The client closed the connection: stop writing."""
+        self.closed = True
+        self._gone.set()
+
+    async def linger(self, seconds: float) -> None:
+        """Keep the stream open (with keepalives) for `seconds`, or until the client leaves."""
+        if self.closed:
+            return
+        try:
+            await asyncio.wait_for(self._gone.wait(), seconds)
+        except TimeoutError:
+            pass
 
     async def _keep_alive(self) -> None:
         while not self.closed:
