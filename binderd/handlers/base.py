@@ -1,10 +1,18 @@
-"""What every binderd handler shares: headers, CORS preflight, and access-log scrubbing."""
+"""What every binderd handler shares: headers, CORS preflight, access-log scrubbing, and access control.
+
+Access control happens in `prepare`, before any handler's own code: banned
+networks are refused (upstream's 403), and with `auth_enabled` a JupyterHub
+login (HubOAuth) is required. Handlers that must always answer (health,
+versions, metrics) opt out with class attributes.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urlsplit
 
+from jupyterhub.services.auth import HubOAuthenticated
 from tornado.web import RequestHandler
 
 access_log = logging.getLogger("binderd.access")
@@ -34,15 +42,65 @@ def log_request(handler: RequestHandler) -> None:
     )
 
 
-class BaseHandler(RequestHandler):
+class BaseHandler(HubOAuthenticated, RequestHandler):
     """Base of binderd's handlers."""
 
     log_success_debug = False
+    #: True: answer even clients in ban_networks (upstream: /health and /versions).
+    skip_check_request_ip = False
+    #: False: answer without a JupyterHub login, also when auth_enabled.
+    login_required = True
 
     @property
     def binder(self):
         """The BinderHub application object (configuration and pipeline)."""
         return self.settings["binder"]
+
+    @property
+    def hub_auth(self):
+        """The application's HubOAuth (auth_enabled only)."""
+        return self.binder.hub_auth
+
+    def get_current_user(self):
+        """The hub's user model when auth_enabled, else "anonymous" (as upstream)."""
+        if not self.binder.auth_enabled:
+            return "anonymous"
+        return super().get_current_user()
+
+    def refuse(self, status: int, message: str) -> None:
+        """Answer a refused request with its reason (handlers with another wire format override this)."""
+        self.set_status(status)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(message + "\n")
+
+    def prepare(self):
+        if not self.skip_check_request_ip:
+            label = self.binder.network_bans.label_for(self.request.remote_ip or "")
+            if label is not None:
+                return self.refuse(403, self.binder.network_bans.message(label))
+        if self.binder.auth_enabled and self.login_required and not self.current_user:
+            if self.request.method in ("GET", "HEAD") and self.redirect_to_login:
+                return self.redirect(self.get_login_url())
+            return self.refuse(403, "Forbidden")
+        return None
+
+    #: Pages send a browser that is not logged in to the hub's login; APIs answer 403.
+    redirect_to_login = True
+
+    def token_origin(self) -> str:
+        """Where the request comes from, as build tokens record it: Origin's host, else Host."""
+        origin = self.request.headers.get("Origin")
+        return urlsplit(origin).netloc if origin else self.request.host
+
+    def raw_spec(self, route: str, prefix: str) -> str:
+        """The spec exactly as in the URL after <route>/<prefix>/ (tornado would unquote %2F)."""
+        path = self.request.path
+        marker = f"{route}/{prefix}/"
+        return path[path.index(marker) + len(marker):]
+
+    def issue_build_token(self, prefix: str, raw_spec: str) -> str:
+        """A build token for the `/build` request this page will make."""
+        return self.binder.build_tokens.issue(f"{prefix}/{raw_spec}", self.token_origin())
 
     def set_default_headers(self) -> None:
         for name, value in self.settings.get("headers", {}).items():

@@ -92,6 +92,8 @@ class HealthChecks:
 
 class HealthHandler(BaseHandler):
     log_success_debug = True
+    skip_check_request_ip = True  # federation members and probes must always reach it
+    login_required = False
 
     async def _report(self) -> dict:
         checks = await self.binder.health_checks.run(self.binder)

@@ -12,6 +12,8 @@ from binderd.handlers.base import BaseHandler
 
 class VersionHandler(BaseHandler):
     log_success_debug = True
+    skip_check_request_ip = True  # federation members and probes must always reach it
+    login_required = False
 
     def set_default_headers(self) -> None:
         self.set_header("Access-Control-Allow-Origin", "*")
@@ -26,6 +28,7 @@ class VersionHandler(BaseHandler):
 
 
 class RepoProvidersHandler(BaseHandler):
+    login_required = False
     def get(self) -> None:
         self.set_header("Content-Type", "application/json")
         self.write(json.dumps([cls.display_config for cls in self.binder.repo_providers.values()]))
@@ -33,6 +36,7 @@ class RepoProvidersHandler(BaseHandler):
 
 class MetricsHandler(BaseHandler):
     log_success_debug = True
+    login_required = False
 
     def get(self) -> None:
         self.set_header("Content-Type", CONTENT_TYPE_LATEST)

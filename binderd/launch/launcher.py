@@ -198,6 +198,8 @@ class Launcher(LoggingConfigurable):
                 if self.create_user:
                     await self._create_user(username, image)
                     created = True
+                else:
+                    await self._check_room(username, server_name)
                 if self.pre_launch_hook:
                     result = self.pre_launch_hook(self, image, username, server_name, repo_url)
                     if asyncio.iscoroutine(result):
@@ -220,6 +222,22 @@ class Launcher(LoggingConfigurable):
         if server_name:
             url += f"{server_name}/"
         return {"image": image, "repo_url": repo_url, "token": token, **extra, "url": url}
+
+    async def _check_room(self, username: str, server_name: str) -> None:
+        """Auth mode: refuse (409, upstream's messages) when the user has no room for this server."""
+        response = await self.api_request(f"users/{quote(username, safe='@~')}")
+        if response.code != 200:
+            raise LaunchError(f"Failed to look up user {username} on the hub (HTTP {response.code})", 500)
+        servers = json.loads(response.body).get("servers") or {}
+        if not server_name and "" in servers:
+            raise UserFacingError(f"User {username} already has a running server.", 409)
+        named = [name for name in servers if name]
+        if server_name and self.named_server_limit_per_user > 0 and len(named) >= self.named_server_limit_per_user:
+            raise UserFacingError(
+                f"User {username} already has the maximum of {self.named_server_limit_per_user} named servers."
+                "  One must be deleted before a new server can be created",
+                409,
+            )
 
     async def _cleanup(self, created: bool, username: str) -> None:
         if created:
