@@ -9,6 +9,11 @@ Jupyter server with the requested token and puts the `BINDER_*` variables in
 its environment. With `auth_enabled` the server is an ordinary
 jupyterhub-singleuser server and only the image and environment apply.
 
+Prompt readiness: `start()` returns only once the new server answers HTTP (a
+short fixed poll, `ready_poll_interval`), so the hub's own check, which backs
+off exponentially, succeeds at its first attempt instead of noticing a running
+server up to seconds late.
+
 The module is self-contained on purpose: it imports only the standard library,
 tornado and traitlets, so a hub that does not have binderd installed (the
 zero-to-jupyterhub hub image) can run its source text as a configuration
@@ -16,10 +21,12 @@ snippet. Mix it in before the spawner class:
 `class BinderSpawner(BinderSpawnerMixin, KubeSpawner)`.
 """
 
-from collections.abc import Awaitable
+import asyncio
+import inspect
 
 from tornado import web
-from traitlets import Bool, Unicode, default
+from tornado.httpclient import AsyncHTTPClient
+from traitlets import Bool, Float, Unicode, default
 from traitlets.config import Configurable
 
 # user_options keys copied into the server's environment, upper-cased
@@ -64,6 +71,14 @@ class BinderSpawnerMixin(Configurable):
         every origin pattern). Empty: the server's own default (same origin only).""",
     ).tag(config=True)
 
+    ready_poll_interval = Float(
+        0.05,
+        help="""Seconds between the spawner's own checks, after the server process started, that
+        the Jupyter server answers HTTP; start() returns at the first answer (or after
+        http_timeout), so the hub's first readiness check succeeds. 0: return at once and leave
+        the waiting to the hub's exponential backoff.""",
+    ).tag(config=True)
+
     @default("apply_user_options")
     def _binder_default_apply_user_options(self):
         # the launch request's keys are consumed by start(), get_args() and get_env()
@@ -84,12 +99,54 @@ class BinderSpawnerMixin(Configurable):
                 raise web.HTTPError(400, "image required")
         return options
 
-    def start(self) -> Awaitable:
-        """Check the launch request and set the image, then start as the spawner class does."""
+    async def start(self):
+        """Check the launch request and set the image, start as the spawner class does, wait until up."""
         options = self.check_user_options()
         if options.get("image"):
             self.image = options["image"]
-        return super().start()
+        started = super().start()
+        if inspect.isawaitable(started):
+            started = await started
+        if self.ready_poll_interval > 0:
+            await self.binder_wait_ready(started)
+        return started
+
+    def binder_ready_url(self, started) -> str:
+        """The URL the hub will check: the server's base URL at the address start() returned."""
+        if isinstance(started, (tuple, list)):
+            ip, port = started
+            started = f"http://{ip}:{port}"
+        return str(started).rstrip("/") + self.server.base_url
+
+    async def binder_wait_ready(self, started) -> None:
+        """Poll the new server every ready_poll_interval seconds until it answers below 500.
+
+        Gives up, without raising, after http_timeout seconds or when the server process
+        has exited (checked about once a second): the hub's own check then reports it.
+        """
+        if getattr(self, "internal_ssl", False):
+            return  # the hub's check holds the client certificate; leave it to the hub
+        url = self.binder_ready_url(started)
+        client = AsyncHTTPClient()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.http_timeout
+        next_poll = loop.time()  # first after the first unanswered check, then once a second
+        while loop.time() < deadline:
+            try:
+                response = await client.fetch(url, raise_error=False, follow_redirects=False,
+                                               connect_timeout=1, request_timeout=5)
+            except OSError:
+                response = None
+            if response is not None and response.code < 500:  # tornado reports no connection as 599
+                return
+            if loop.time() >= next_poll:
+                status = self.poll()
+                if inspect.isawaitable(status):
+                    status = await status
+                if status is not None:
+                    return
+                next_poll = loop.time() + 1
+            await asyncio.sleep(self.ready_poll_interval)
 
     def binder_listen_ip(self) -> str:
         """The address the anonymous server listens on (all interfaces unless a subclass says otherwise)."""
