@@ -9,12 +9,15 @@ two binderd processes at once, or one binderd killed and started again.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import secrets
 import signal
+import subprocess
 import urllib.request
 from urllib.parse import quote
 
+from tests.fixtures.procs import REPO_ROOT
 from tests.fixtures.sse import read_stream
 
 BUILD_SELECTOR = "component=binderhub-build"
@@ -172,3 +175,33 @@ async def test_health_fails_when_the_api_is_unreachable(kube_binderd, tmp_path):
 
         services = {c["service"]: c for c in json.loads(e.read())["checks"]}
         assert services["Kubernetes API"]["ok"] is False
+
+
+def example_files() -> dict[str, str]:
+    here = os.path.join(REPO_ROOT, "examples", "hello")
+    files = {}
+    for name in os.listdir(here):
+        with open(os.path.join(here, name)) as f:
+            files[name] = f.read()
+    return files
+
+
+async def test_the_build_image_builds_the_example_and_python_repos_with_binderds_buildpacks(kube_binderd):
+    # What the chart configures: binderd's build image with its repo2docker configuration.
+    kb = kube_binderd
+    binderd = kb.start(["c.BuildExecutor.repo2docker_config = '/etc/binderd/repo2docker_config.py'"])
+    hello = kb.git.create("k8s-hello", example_files())
+    stream = await read_stream(build_url(binderd, hello.git_url))
+    assert stream.phases[-1] == "ready", stream.events[-5:]
+    python = kb.git.create("k8s-python", {
+        "requirements.txt": "tabulate==0.9.0\n",
+        "postBuild": "#!/bin/sh\npython -c 'import tabulate; print(tabulate.__version__)' > tabulate-version.txt\n",
+    })
+    stream = await read_stream(build_url(binderd, python.git_url))
+    assert stream.phases[-1] == "ready", stream.events[-5:]
+    messages = "".join(str(e.get("message", "")) for e in stream.events)
+    assert "uv pip install" in messages  # the uv buildpack ran inside the build pod
+    image = stream.events[-1]["image"]
+    out = subprocess.run(["docker", "run", "--rm", "--entrypoint", "cat", image,
+                          "/home/jovyan/tabulate-version.txt"], capture_output=True, text=True)
+    assert out.stdout.strip() == "0.9.0", out.stderr
