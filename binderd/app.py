@@ -29,7 +29,12 @@ from binderd.config import validate as validate_config
 from binderd.handlers import BuildHandler, HealthHandler, MetricsHandler, RepoProvidersHandler, VersionHandler
 from binderd.handlers.base import log_request
 from binderd.handlers.health import HealthChecks
-from binderd.handlers.pages import STATIC, HomePageHandler, LaunchPageHandler, LegacyRepoRedirectHandler
+from binderd.buildlogs import BuildLogStore
+from binderd.handlers.buildlogs import BuildLogPageHandler, BuildLogTextHandler
+from binderd.handlers.pages import (
+    STATIC, AboutPageHandler, HomePageHandler, LaunchPageHandler, LegacyRepoRedirectHandler, NotFoundPageHandler,
+    UISettings, warm_pages,
+)
 from binderd.kubeapi import KubernetesAPI, KubernetesPart
 from binderd.launch import Launcher
 from binderd.launch.hub_address import HubAddressFinder
@@ -44,7 +49,7 @@ def _with_slashes(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-class BinderHub(Application):
+class BinderHub(UISettings, Application):
     """binderd: turn repository links into running Jupyter servers."""
 
     name = "binderd"
@@ -202,7 +207,7 @@ class BinderHub(Application):
     def classes(self):
         own = [type(self)] if type(self) is not BinderHub else []
         return [
-            *own, BinderHub, *REGISTRY_CLASSES, BuildExecutor, LocalRepo2dockerBuild,
+            *own, BinderHub, *REGISTRY_CLASSES, BuildExecutor, LocalRepo2dockerBuild, BuildLogStore,
             KubernetesBuildExecutor, KubernetesCleaner, KubernetesAPI, KubernetesPart, LaunchQuota, KubernetesLaunchQuota,
             HubAddressFinder, Launcher, RepoProvider, *default_providers().values(),
         ]
@@ -288,7 +293,10 @@ class BinderHub(Application):
             parent=self, hub_url=self.hub_url, hub_url_local=self.hub_url_local,
             hub_api_token=self.hub_api_token, create_user=not self.auth_enabled,
         )
-        self.coordinator = BuildCoordinator(limit=self.concurrent_build_limit)
+        self.build_logs = BuildLogStore(parent=self)
+        self.coordinator = BuildCoordinator(limit=self.concurrent_build_limit, build_logs=self.build_logs)
+        if self.serves:
+            warm_pages(self)  # templates and asset hashes are read now, not on the event loop
         self.health_checks = HealthChecks()
         self.pipeline = LaunchPipeline(
             providers=self.repo_providers, provider_parent=self, registry=self.registry,
@@ -318,7 +326,14 @@ class BinderHub(Application):
             (r"repo/([^/]+)/([^/]+)(/.*)?", LegacyRepoRedirectHandler),
             (r"(badge\.svg|badge_logo\.svg)", StaticFileHandler, {"path": STATIC}),
             (r"assets/images/(badge\.svg)", StaticFileHandler, {"path": STATIC}),
+            (r"static/(.*)", StaticFileHandler, {"path": STATIC}),
+            *([(self.extra_static_url_prefix + "(.*)", StaticFileHandler, {"path": self.extra_static_path})]
+              if self.extra_static_path else []),
+            (r"about", AboutPageHandler),
+            (r"logs/([0-9a-f-]+)", BuildLogPageHandler),
+            (r"logs/([0-9a-f-]+)\.txt", BuildLogTextHandler),
             (r"", HomePageHandler),
+            (r".*", NotFoundPageHandler),
         ]
         settings = {**self.tornado_settings, "headers": headers, "binder": self, "log_function": log_request}
         return tornado.web.Application([(self.base_url + route[0], *route[1:]) for route in routes], **settings)

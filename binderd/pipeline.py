@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from binderd import events, metrics, naming
 from binderd.build import BuildCoordinator, BuildExecutor
+from binderd.buildlogs import link_events
 from binderd.errors import LaunchError, SpecError, UserFacingError
 from binderd.launch.launcher import HubUnavailable, Launcher
 from binderd.launch.quota import LaunchQuota, LaunchQuotaExceeded
@@ -188,6 +189,7 @@ class LaunchPipeline:
         Never raises for anything a user can cause: failures end in one `failed` event.
         """
         clock = _StageClock()
+        emit = link_events(emit, request.launch_host)  # kept build logs as absolute URLs
         try:
             repo = await self.resolve(request.provider_prefix, request.spec)
             clock.lap("resolve")

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 
+from binderd.buildlogs import log_event
 from binderd.errors import BuildError, UserFacingError
 
 log = logging.getLogger("binderd.build")
@@ -31,6 +32,7 @@ class SharedBuild:
         self.error: UserFacingError | None = None
         self.finished_at: float | None = None
         self.watchers = 0
+        self.log_id: str | None = None  # the kept log's id (binderd.buildlogs), when logs are kept
         self._changed = asyncio.Event()
         self.task: asyncio.Task | None = None
 
@@ -67,8 +69,9 @@ class SharedBuild:
 class BuildCoordinator:
     """Starts at most one build per key and at most `limit` builds at once."""
 
-    def __init__(self, limit: int = 32, keep_finished: float = 60):
+    def __init__(self, limit: int = 32, keep_finished: float = 60, build_logs=None):
         self.limit = limit
+        self.build_logs = build_logs  # a binderd.buildlogs.BuildLogStore, or None
         self.keep_finished = keep_finished
         self.builds: dict[str, SharedBuild] = {}
         self._slots = asyncio.Semaphore(limit)
@@ -98,17 +101,23 @@ class BuildCoordinator:
         build = SharedBuild(key)
         self.builds[key] = build
         self.started += 1
+        if self.build_logs is not None:
+            build.log_id = self.build_logs.open(build)
         build.task = asyncio.create_task(self._run(build, factory), name=f"build {key}")
         return build, True
 
     async def _run(self, build: SharedBuild, factory: BuildFactory) -> None:
         self._queue.append(build)
         try:
+            if build.log_id:
+                build._append(log_event(build.log_id))
+                await self.build_logs.begin(build.log_id)
             if self._slots.locked():
                 position = self._queue.index(build) + 1
                 build._append({
                     "phase": "waiting",
                     "message": f"All {self.limit} build slots are busy: position {position} in the queue...\n",
+                    "queue_position": position,
                 })
             async with self._slots:
                 self._queue.remove(build)
@@ -126,3 +135,5 @@ class BuildCoordinator:
         finally:
             if build in self._queue:
                 self._queue.remove(build)
+            if build.log_id:
+                await self.build_logs.close(build.log_id)
