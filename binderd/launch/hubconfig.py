@@ -2,7 +2,8 @@
 
 `render`/`write`: the one-machine hub, used by `binderd local` (the quick start)
 and by the test suite, so both run the same hub set-up: configurable-http-proxy
-in front, BinderSpawner starting user containers on the local Docker engine, and
+in front, BinderSpawner starting contained user containers (a Docker network of
+their own behind a firewall) on the local Docker engine, and
 binderd registered as a service whose token may create and delete users and
 start their servers.
 
@@ -38,7 +39,7 @@ class HubSettings:
     ip: str = "127.0.0.1"
     chp_command: str = "configurable-http-proxy"
     container_prefix: str = "binderd"  # user containers are named <prefix>-<user>
-    network: str = "host"  # host networking: user servers listen on `ip`
+    network: str = "binderd-users"  # contained user network ("host": user servers listen on `ip`)
     ca_bundle: str = ""  # mounted into user containers (TLS-intercepting proxies)
     cull_timeout: int = 3600  # idle seconds before a temporary user and its server go (0: never)
     cull_every: int = 60  # how often the culler looks

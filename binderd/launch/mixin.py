@@ -6,7 +6,8 @@ request (`POST /hub/api/users/<name>/servers/`) carries the flat `user_options`
 binder_persistent_request, binder_client_ip}`; the mixin refuses a start
 without a token or image (HTTP 400), runs the requested image, starts the
 Jupyter server with the requested token and puts the `BINDER_*` variables in
-its environment. With `auth_enabled` the server is an ordinary
+its environment. The token travels in the environment (`JUPYTER_TOKEN`, which
+Jupyter servers read), never on the command line, where `ps` shows it. With `auth_enabled` the server is an ordinary
 jupyterhub-singleuser server and only the image and environment apply.
 
 Prompt readiness: `start()` returns only once the new server answers HTTP (a
@@ -159,7 +160,6 @@ class BinderSpawnerMixin(Configurable):
             f"--ip={self.binder_listen_ip()}",
             f"--port={self.port}",
             f"--ServerApp.base_url={self.server.base_url}",
-            f"--ServerApp.token={self.user_options['token']}",
             "--ServerApp.trust_xheaders=True",
         ]
         if self.default_url:
@@ -178,4 +178,7 @@ class BinderSpawnerMixin(Configurable):
         for key in BINDER_ENV:
             if key in options:
                 env[key.upper()] = str(options[key])
+        if not self.auth_enabled and options.get("token"):
+            # the server reads its token from here; argv would show it to every process
+            env["JUPYTER_TOKEN"] = str(options["token"])
         return env

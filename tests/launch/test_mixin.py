@@ -70,10 +70,10 @@ async def test_auth_mode_needs_no_token_and_keeps_the_configured_image():
     assert spawner.started_image == "configured:1"
 
 
-async def test_server_args_carry_token_base_url_and_listen_address(spawner_class):
+async def test_server_args_carry_base_url_and_listen_address(spawner_class):
     spawner = make(spawner_class, default_url="/lab/tree/index.ipynb", args=["--debug"])
     args = spawner.get_args()
-    assert f"--ServerApp.token={OPTIONS['token']}" in args
+    assert not any(OPTIONS["token"] in a for a in args)  # argv is world-readable
     assert "--ServerApp.base_url=/user/ana/" in args
     assert "--ServerApp.trust_xheaders=True" in args
     assert "--ServerApp.default_url=/lab/tree/index.ipynb" in args
@@ -113,6 +113,11 @@ async def test_environment_has_the_binder_variables(spawner_class):
                 "binder_client_ip"):
         assert env[key.upper()] == OPTIONS[key]
     assert "OTHER" not in env and "TOKEN" not in env
+    assert env["JUPYTER_TOKEN"] == OPTIONS["token"]
+
+
+async def test_auth_mode_puts_no_binder_token_in_the_environment(spawner_class):
+    assert "JUPYTER_TOKEN" not in make(spawner_class, {**OPTIONS}, auth_enabled=True).get_env()
 
 
 async def test_user_options_are_consumed_without_warning(spawner_class, caplog):
