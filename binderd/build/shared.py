@@ -5,6 +5,9 @@ of them must see that build's log from its first line. A `SharedBuild` runs
 independently of any request: a watcher that disconnects stops watching, not
 building. `BuildCoordinator` hands out one SharedBuild per image and limits how
 many builds run at once, telling waiting watchers their place in the queue.
+A finished build leaves the coordinator on a timer: a successful one after
+`keep_finished` seconds (so a watcher arriving just after it sees it), a failed
+one at once; memory does not grow with the number of distinct images built.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class SharedBuild:
         self.log_id: str | None = None  # the kept log's id (binderd.buildlogs), when logs are kept
         self._changed = asyncio.Event()
         self.task: asyncio.Task | None = None
+        self.on_finish: Callable[[SharedBuild], None] | None = None
 
     def _append(self, event: dict) -> None:
         self.events.append(event)
@@ -46,6 +50,8 @@ class SharedBuild:
         self.done = True
         self.finished_at = time.monotonic()
         self._changed.set()
+        if self.on_finish is not None:
+            self.on_finish(self)
 
     async def watch(self) -> AsyncIterator[dict]:
         """Every event of the build from the first, then return (or raise the build's error)."""
@@ -78,6 +84,15 @@ class BuildCoordinator:
         self._queue: list[SharedBuild] = []
         self.started = 0  # builds started since start-up, for tests and metrics
 
+    def _expire_later(self, build: SharedBuild) -> None:
+        """Forget `build` after keep_finished seconds (at once if it failed)."""
+        delay = 0 if build.error is not None else self.keep_finished
+        asyncio.get_running_loop().call_later(delay, self._forget, build)
+
+    def _forget(self, build: SharedBuild) -> None:
+        if self.builds.get(build.key) is build:  # not a newer build of the same key
+            del self.builds[build.key]
+
     def running(self) -> int:
         return sum(1 for b in self.builds.values() if not b.done)
 
@@ -99,6 +114,7 @@ class BuildCoordinator:
         if existing is not None:
             return existing, False
         build = SharedBuild(key)
+        build.on_finish = self._expire_later
         self.builds[key] = build
         self.started += 1
         if self.build_logs is not None:
