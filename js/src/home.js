@@ -67,7 +67,7 @@ export function startHome(config) {
 
   select.addEventListener("change", () => { showProvider(); update(); });
   repo.addEventListener("input", () => {
-    const found = detectProvider(providers, repo.value);
+    const found = detectProvider(providers, repo.value, current());
     if (found && found.id !== select.value) {
       select.value = found.id;
       showProvider();

@@ -10,7 +10,7 @@ export function repoFromInput(provider, text) {
 }
 
 /** The provider a pasted URL belongs to (its detect.regex matched the URL part), or null. */
-export function detectProvider(providers, text) {
+export function detectProvider(providers, text, current) {
   const value = text.trim();
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return null;
   for (const provider of providers) {
@@ -18,8 +18,10 @@ export function detectProvider(providers, text) {
     const match = new RegExp(provider.detect.regex).exec(value);
     if (match && match[1]) return provider;
   }
-  // Any other git-looking URL is for the generic git provider, when there is one.
-  if (/^(https?|git|ssh):\/\//i.test(value)) return providers.find((p) => p.id === "git") || null;
+  // Another URL typed where a GitHub-like provider expects a name: the generic git provider.
+  if (current && current.detect && /^(https?|git|ssh):\/\//i.test(value)) {
+    return providers.find((p) => p.id === "git") || null;
+  }
   return null;
 }
 
