@@ -17,10 +17,14 @@ import sys
 import tornado.web
 from tornado.web import StaticFileHandler
 from tornado.httpserver import HTTPServer
-from traitlets import Bool, Dict, Float, Integer, List, Type, Unicode, default, validate
+from traitlets import Any, Bool, Dict, Float, Integer, List, Type, Unicode, default, validate
 from traitlets.config import Application, Config
 
 from binderd import __version__
+from binderd.access import BuildTokens, NetworkBans, RateLimiter
+from binderd.access.hubauth import HubOAuth, HubOAuthCallbackHandler, make_hub_auth, oauth_callback_route
+from binderd.access.secrets import secret_from
+from binderd.events.eventlog import EventLog, emit_launch_event
 from binderd.build import BuildCoordinator, BuildExecutor, LocalRepo2dockerBuild
 from binderd.build.cleaner import KubernetesCleaner
 from binderd.build.kubernetes import KubernetesBuildExecutor
@@ -93,7 +97,42 @@ class BinderHub(UISettings, Application):
     hub_api_token = Unicode(help="JupyterHub API token (default: $JUPYTERHUB_API_TOKEN). Never logged.").tag(
         config=True
     )
-    auth_enabled = Bool(False, help="Require JupyterHub login. Not supported by binderd yet.").tag(config=True)
+    auth_enabled = Bool(
+        False,
+        help="Require a JupyterHub login (binderd is then a hub service using HubOAuth, configured with "
+        "HubOAuth.* or the $JUPYTERHUB_* service variables); launches go to the logged-in user's server.",
+    ).tag(config=True)
+    cookie_secret = Unicode(
+        help="Hex secret signing binderd's login cookies (auth_enabled). Default: "
+        "$BINDERHUB_COOKIE_SECRET, else random per process (replicas must share one). Never logged.",
+    ).tag(config=True)
+    enable_api_only_mode = Bool(
+        False,
+        help="Serve only the API (/build, /health, /versions, /metrics, /api/repoproviders): no pages; "
+        "allows build_only=true requests.",
+    ).tag(config=True)
+    build_token_secret = Any(
+        help="Secret signing build tokens: hex text or bytes. Default: $BINDERHUB_BUILD_TOKEN_SECRET (hex), "
+        "else random per process (replicas must share one). Never logged.",
+    ).tag(config=True)
+    build_token_check_origin = Bool(
+        True, help="Refuse a build token used from another origin than the page it was issued to."
+    ).tag(config=True)
+    build_token_expires_seconds = Integer(300, help="Seconds a build token stays valid.").tag(config=True)
+    ban_networks = Dict(
+        help='Client networks refused with a 403, as {"CIDR": "label"}; the label is named in the refusal.',
+    ).tag(config=True)
+    normalized_origin = Unicode(
+        "", help="The `origin` recorded in launch events (default: the Host the request reached)."
+    ).tag(config=True)
+    ready_retry_ms = Integer(
+        86_400_000,
+        help="Milliseconds an EventSource waits before reconnecting after the stream ends on `ready` "
+        "(the SSE retry field), so clients that do not close on `ready` launch only once.",
+    ).tag(config=True)
+    ready_linger_seconds = Float(
+        0, help="Seconds the stream stays open after `ready` (upstream keeps it open 60 s after a build)."
+    ).tag(config=True)
 
     use_registry = Bool(
         True,
@@ -209,7 +248,7 @@ class BinderHub(UISettings, Application):
         return [
             *own, BinderHub, *REGISTRY_CLASSES, BuildExecutor, LocalRepo2dockerBuild, BuildLogStore,
             KubernetesBuildExecutor, KubernetesCleaner, KubernetesAPI, KubernetesPart, LaunchQuota, KubernetesLaunchQuota,
-            HubAddressFinder, Launcher, RepoProvider, *default_providers().values(),
+            HubAddressFinder, Launcher, RateLimiter, EventLog, HubOAuth, RepoProvider, *default_providers().values(),
         ]
 
     # --- start-up ----------------------------------------------------------------------
@@ -271,8 +310,7 @@ class BinderHub(UISettings, Application):
 
     def init_stages(self) -> None:
         """Build the stage objects from configuration and wire the pipeline."""
-        if self.auth_enabled:
-            raise ConfigError("BinderHub.auth_enabled: binderd does not support authenticated launches yet")
+        self.init_access()
         self.kube = KubernetesAPI(parent=self)  # connects on first use only
         if self.serves and not self.hub_url and not self.on_kubernetes:
             raise ConfigError("BinderHub.hub_url is required: the URL of the JupyterHub to launch servers on")
@@ -304,6 +342,21 @@ class BinderHub(UISettings, Application):
             image_prefix=self.image_prefix, per_repo_quota=self.per_repo_quota,
             per_repo_quota_higher=self.per_repo_quota_higher, launch_quota=self.launch_quota,
         )
+        self.pipeline.allow_build_only = self.enable_api_only_mode
+        self.event_log = EventLog(parent=self)
+        self.pipeline.launch_listeners.append(lambda request, repo: emit_launch_event(self.event_log, request, repo))
+
+    def init_access(self) -> None:
+        """Build tokens, rate limiter, banned networks and (auth_enabled) the hub login."""
+        try:
+            self.build_tokens = BuildTokens(secret_from(self.build_token_secret, "BINDERHUB_BUILD_TOKEN_SECRET"),
+                                            self.build_token_expires_seconds)
+            self.network_bans = NetworkBans.parse(self.ban_networks)
+            self.cookie_secret_bytes = secret_from(self.cookie_secret, "BINDERHUB_COOKIE_SECRET")
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+        self.rate_limiter = RateLimiter(parent=self)
+        self.hub_auth = make_hub_auth(self) if self.auth_enabled else None
 
     def launch_host(self, request) -> str:
         """binder_launch_host: badge_base_url, or where this request reached binderd."""
@@ -322,6 +375,18 @@ class BinderHub(UISettings, Application):
             (r"build/([^/]+)/(.+)", BuildHandler),
             (r"health", HealthHandler),
             (r"api/repoproviders", RepoProvidersHandler),
+        ]
+        if self.auth_enabled:
+            routes.append((oauth_callback_route(self), HubOAuthCallbackHandler))
+        if not self.enable_api_only_mode:
+            routes += self.page_routes()
+        settings = {**self.tornado_settings, "headers": headers, "binder": self, "log_function": log_request,
+                    "cookie_secret": self.cookie_secret_bytes}
+        return tornado.web.Application([(self.base_url + route[0], *route[1:]) for route in routes], **settings)
+
+    def page_routes(self) -> list[tuple]:
+        """The routes a person's browser uses (none in API-only mode)."""
+        return [
             (r"v2/([^/]+)/(.+)", LaunchPageHandler),
             (r"repo/([^/]+)/([^/]+)(/.*)?", LegacyRepoRedirectHandler),
             (r"(badge\.svg|badge_logo\.svg)", StaticFileHandler, {"path": STATIC}),
@@ -335,8 +400,6 @@ class BinderHub(UISettings, Application):
             (r"", HomePageHandler),
             (r".*", NotFoundPageHandler),
         ]
-        settings = {**self.tornado_settings, "headers": headers, "binder": self, "log_function": log_request}
-        return tornado.web.Application([(self.base_url + route[0], *route[1:]) for route in routes], **settings)
 
     def initialize(self, argv=None) -> None:
         super().initialize(argv)

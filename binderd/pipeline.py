@@ -20,6 +20,7 @@ from binderd.build import BuildCoordinator, BuildExecutor
 from binderd.buildlogs import link_events
 from binderd.errors import LaunchError, SpecError, UserFacingError
 from binderd.launch.launcher import HubUnavailable, Launcher
+from binderd.launch.names import unique_name_from_repo
 from binderd.launch.quota import LaunchQuota, LaunchQuotaExceeded
 from binderd.model import ImageRef, ResolvedRepo
 from binderd.providers import RepoProvider
@@ -53,6 +54,15 @@ class LaunchRequest:
     spec: str  # trailing "/" stripped
     launch_host: str  # binder_launch_host: where this binderd is reached
     client_ip: str
+    build_only: bool = False  # build (or find) the image, launch nothing
+    username: str = ""  # auth mode: the logged-in user whose server starts ("" = a temporary user)
+    build_token: bool = False  # the request carried a valid build token (for the launch event)
+    origin: str = ""  # the launch event's origin: normalized_origin or the request's Host
+    request_origin: str = ""  # the request's Origin (or Sec-Fetch-Site) header
+
+
+#: Called after each successful launch with the request and what it resolved to.
+LaunchListener = Callable[[LaunchRequest, ResolvedRepo], None]
 
 
 class LaunchPipeline:
@@ -80,6 +90,8 @@ class LaunchPipeline:
         self.image_prefix = image_prefix
         self.quotas = (per_repo_quota, per_repo_quota_higher)
         self.launch_quota = launch_quota or LaunchQuota()
+        self.allow_build_only = False  # BinderHub.enable_api_only_mode
+        self.launch_listeners: list[LaunchListener] = []  # e.g. the launch event log
 
     # --- stage 1 --------------------------------------------------------------------------
 
@@ -102,19 +114,23 @@ class LaunchPipeline:
 
     # --- stages 3 and 4 -------------------------------------------------------------------
 
-    async def ensure_image(self, repo: ResolvedRepo, image: ImageRef, emit: Emit) -> bool:
-        """Make sure the image exists: found in the registry (False), or built (shared) now (True)."""
+    async def ensure_image(self, repo: ResolvedRepo, image: ImageRef, emit: Emit, build_only: bool = False) -> bool:
+        """Make sure the image exists: found in the registry (False), or built (shared) now (True).
+
+        With `build_only` the last event is upstream's build-only `ready` instead of `built`.
+        """
+        done = events.build_only_ready if build_only else events.built
         build = self.coordinator.get(image.name)
         finished = build is not None and build.done  # get() only keeps successful finished builds
         if finished or (build is None and await self.registry.image_exists(image)):
-            await emit(events.built(image.name, cached=True))
+            await emit(done(image.name, cached=True))
             return False
         push = self.registry.pushes
         build, _ = self.coordinator.start(image.name, lambda: self._timed_build(repo, image, push))
         await emit(events.waiting())
         async for event in build.watch():
             await emit(event)
-        await emit(events.built(image.name, cached=False))
+        await emit(done(image.name, cached=False))
         return True
 
     async def _timed_build(self, repo: ResolvedRepo, image: ImageRef, push: bool):
@@ -143,6 +159,12 @@ class LaunchPipeline:
             metrics.LAUNCH_COUNT.labels(status=e.status, provider=repo.provider_name, repo=repo.repo_url).inc()
             raise
 
+    def _server_name(self, request: LaunchRequest, repo: ResolvedRepo) -> str:
+        """A logged-in user's launch goes to a new named server when the hub allows them."""
+        if request.username and self.launcher.allow_named_servers:
+            return unique_name_from_repo(repo.repo_url)
+        return ""
+
     async def launch(self, repo: ResolvedRepo, image: ImageRef, request: LaunchRequest, emit: Emit) -> dict:
         """Start the server, retrying whole launches that failed on the hub's side."""
         extra = {
@@ -159,7 +181,10 @@ class LaunchPipeline:
         try:
             for attempt in range(self.launcher.retries):
                 try:
-                    fields = await self.launcher.launch(image.name, repo.repo_url, extra, emit)
+                    fields = await self.launcher.launch(
+                        image.name, repo.repo_url, extra, emit,
+                        username=request.username or None, server_name=self._server_name(request, repo),
+                    )
                 except HubUnavailable:
                     raise
                 except LaunchError:
@@ -197,6 +222,8 @@ class LaunchPipeline:
                 await emit(events.waiting(repo.notice))
             request = dataclasses.replace(request, spec=repo.spec)  # binder_request uses the spec resolved
             image = naming.image_for(repo, self.image_prefix)
+            if request.build_only:
+                return await self._build_only(repo, image, emit)
             await self.check_quota(repo, image)  # no build for a launch that would be refused
             if await self.ensure_image(repo, image, emit):
                 await self.check_quota(repo, image)  # the build took a while: count again
@@ -215,4 +242,20 @@ class LaunchPipeline:
             await emit(events.failed("Internal error in binderd. Please try again; if it persists, tell the operators.", 500))
             return False
         await emit(events.ready(fields))
+        for listener in self.launch_listeners:
+            try:
+                listener(request, repo)
+            except Exception:  # noqa: BLE001 - a listener's bug must not turn a launch into a failure
+                log.exception("Launch listener %r failed", listener)
+        return True
+
+    async def _build_only(self, repo: ResolvedRepo, image: ImageRef, emit: Emit) -> bool:
+        """`build_only=true`: the image, and no server (API-only mode only)."""
+        if not self.allow_build_only:
+            raise SpecError(
+                "Building but not launching is not permitted when the API only mode was not enabled "
+                "by setting `enable_api_only_mode` to True. ",
+                400,
+            )
+        await self.ensure_image(repo, image, emit, build_only=True)
         return True
