@@ -222,7 +222,9 @@ def link_events(emit: Callable[[dict], Awaitable[None]], public_url: str) -> Cal
             seen.append(url)
             event = {**event, "message": f"The whole build log is kept at {url}\n", "build_log_url": url}
         elif event.get("phase") == "failed" and seen:
-            event = {**event, "message": event.get("message", "") + f"The whole build log: {seen[-1]}\n"}
+            message = event.get("message", "")
+            message += "" if not message or message.endswith("\n") else "\n"
+            event = {**event, "message": message + f"The whole build log: {seen[-1]}\n"}
         await emit(event)
 
     return linked

@@ -121,3 +121,15 @@ async def test_link_events_makes_the_url_absolute_and_adds_it_to_the_failure():
     assert sent[0]["build_log_url"] == url and url in sent[0]["message"]
     assert sent[1] == {"phase": "building", "message": "x\n"}
     assert sent[2]["message"] == f"The build failed.\nThe whole build log: {url}\n"
+
+
+async def test_a_failure_message_without_a_newline_gets_the_link_on_its_own_line():
+    sent = []
+
+    async def emit(event):
+        sent.append(event)
+
+    linked = link_events(emit, "http://b/")
+    await linked({"phase": "waiting", "message": "", "build_log": "logs/x"})
+    await linked({"phase": "failed", "message": "returned a non-zero code: 1"})
+    assert sent[-1]["message"] == "returned a non-zero code: 1\nThe whole build log: http://b/logs/x\n"

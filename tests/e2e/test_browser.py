@@ -26,9 +26,7 @@ async def test_v2_link_builds_and_opens_the_server(page, binderd_local, git_serv
     repo.commit({"notes.txt": "opened in a browser\n"})
     link = f"{binderd_local.url}v2/git/{quote(repo.git_url, safe='')}/main?urlpath=api/contents/notes.txt"
     await page.goto(link)
-    assert await page.input_value("#provider") == "git"
-    assert await page.input_value("#repository") == repo.git_url  # the form shows what is launching
-    assert await page.input_value("#ref") == "main"
+    assert await page.inner_text(".spec") == f"Git repository: {repo.git_url}/main"  # what is launching
     await page.wait_for_url("**/user/**/api/contents/notes.txt?token=*", timeout=180_000)
     assert "opened in a browser" in await page.content()
     await page.screenshot(path=str(tmp_path / "landed.png"))
@@ -55,4 +53,5 @@ async def test_failure_is_shown_with_its_message(page, binderd_local):
     status = page.locator("#status.failed")
     await status.wait_for(timeout=30_000)
     assert "failed" in (await status.inner_text()).lower()
-    assert "protocol ftp not in" in await page.inner_text("#log")
+    assert "protocol ftp not in" in await page.inner_text("#status")
+    assert "protocol ftp not in" in await page.evaluate("window.binderdLog.text")  # and in the log
