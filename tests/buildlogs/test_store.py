@@ -107,13 +107,18 @@ async def test_disabled_store_gives_no_ids(tmp_path):
     assert build.log_id is None and os.listdir(tmp_path) == []
 
 
-async def test_link_events_makes_the_url_absolute_and_adds_it_to_the_failure():
+def collecting(public_url):
+    """link_events over an emit that keeps what it is given; (kept events, linked emit)."""
     sent = []
 
     async def emit(event):
         sent.append(event)
 
-    linked = link_events(emit, "https://binder.example.org/")
+    return sent, link_events(emit, public_url)
+
+
+async def test_link_events_makes_the_url_absolute_and_adds_it_to_the_failure():
+    sent, linked = collecting("https://binder.example.org/")
     await linked({"phase": "waiting", "message": "", "build_log": "logs/20260101-000000-0123456789ab"})
     await linked({"phase": "building", "message": "x\n"})
     await linked({"phase": "failed", "message": "The build failed.\n"})
@@ -124,12 +129,7 @@ async def test_link_events_makes_the_url_absolute_and_adds_it_to_the_failure():
 
 
 async def test_a_failure_message_without_a_newline_gets_the_link_on_its_own_line():
-    sent = []
-
-    async def emit(event):
-        sent.append(event)
-
-    linked = link_events(emit, "http://b/")
+    sent, linked = collecting("http://b/")
     await linked({"phase": "waiting", "message": "", "build_log": "logs/x"})
     await linked({"phase": "failed", "message": "returned a non-zero code: 1"})
     assert sent[-1]["message"] == "returned a non-zero code: 1\nThe whole build log: http://b/logs/x\n"
