@@ -48,6 +48,7 @@ def failing_binderd(tmp_path, git_server, docker_engine):
         "c.BinderHub.use_registry = False",
         "c.BinderHub.image_prefix = 'binderd-ui-fail/'",
         "c.GitRepoProvider.allowed_networks = ['127.0.0.1/32']",
+        "c.BinderHub.concurrent_build_limit = 1",
         f"c.BuildLogStore.path = {str(tmp_path / 'state' / 'build-logs')!r}",
     ]
     procs = [start_binderd(root, lines)]
@@ -94,3 +95,24 @@ async def test_a_failed_build_keeps_its_log_across_a_restart(page, failing_binde
     await page.wait_for_function("document.getElementById('log-state').textContent.includes('finished')")
     assert await page.evaluate("window.binderdLog.text") == raw
     assert "about to fail" in await log_rows(page)
+
+
+async def test_a_build_waiting_for_a_slot_shows_its_queue_position(page, failing_binderd, git_server):  # noqa: F811
+    binderd, _ = failing_binderd  # one build at a time
+    first = git_server.create("ui-queue-first")
+    first.commit({"Dockerfile": "FROM binderd/jupyter-base:latest\nRUN sleep 8 && false\n"})
+    second = git_server.create("ui-queue-second")
+    second.commit({"Dockerfile": "FROM binderd/jupyter-base:latest\nRUN false\n"})
+    await page.goto(f"{binderd.url}v2/git/{quote(first.git_url, safe='')}/main")
+    await page.wait_for_function("document.getElementById('progress').dataset.phase === 'building'", timeout=60_000)
+    waiting = await page.context.new_page()
+    await waiting.goto(f"{binderd.url}v2/git/{quote(second.git_url, safe='')}/main")
+    queue = waiting.locator("#queue")
+    await queue.wait_for(state="visible", timeout=30_000)
+    assert await queue.inner_text() == "Position 1 in the build queue"
+    assert await waiting.get_attribute("#progress", "data-phase") == "waiting"
+    await screenshot(waiting, "queued")
+    # when the first build ends, the second one builds and the position goes away
+    await waiting.locator("#status.failed").wait_for(timeout=120_000)
+    assert await queue.is_hidden()
+    assert "RUN false" in await waiting.evaluate("window.binderdLog.text")
