@@ -60,3 +60,24 @@ def oauth_callback_route(app) -> str:
     if not path.startswith(app.base_url):
         raise ValueError(f"HubOAuth.oauth_redirect_uri {path!r} is not under BinderHub.base_url {app.base_url!r}")
     return path[len(app.base_url):]
+
+
+def hub_login_config(callback_url: str, password: str, named_servers: bool = True) -> list[str]:
+    """jupyterhub_config.py lines for a one-machine hub that users log in to, with binderd as its OAuth client.
+
+    Users log in with any name and `password` (DummyAuthenticator); each may use
+    the binder service; their servers are ordinary jupyterhub-singleuser servers
+    on the host network, since they must reach the hub's API.
+    """
+    return [
+        "c.JupyterHub.authenticator_class = 'dummy'",
+        f"c.DummyAuthenticator.password = {password!r}",
+        "c.Authenticator.allow_all = True",
+        f"c.JupyterHub.allow_named_servers = {named_servers!r}",
+        "c.BinderSpawner.auth_enabled = True",
+        "c.DockerSpawner.network_name = 'host'",
+        "c.JupyterHub.default_url = '/hub/home'",  # no server of the hub's own after login
+        f"c.JupyterHub.load_roles.append({{'name': 'user', 'scopes': ['self', 'access:services!service={SERVICE_NAME}']}})",
+        f"c.JupyterHub.services[0].update({{'oauth_client_id': 'service-{SERVICE_NAME}', "
+        f"'oauth_redirect_uri': {callback_url!r}, 'oauth_no_confirm': True}})",
+    ]

@@ -23,6 +23,7 @@ from traitlets.config import Config
 
 from binderd.app import BinderHub
 from binderd.config import ConfigError
+from binderd.access.hubauth import hub_login_config
 from binderd.launch import hubconfig
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -58,14 +59,22 @@ class LocalApp(BinderHub):
             raise ConfigError("configurable-http-proxy is not installed; run scripts/provision")
         return found
 
-    def _hub_token(self) -> str:
-        path = os.path.join(self.state_dir, "hub-api-token")
+    def _state_secret(self, name: str) -> str:
+        """A random secret kept in state_dir (mode 0600), made on first use."""
+        path = os.path.join(self.state_dir, name)
         if not os.path.exists(path):
             fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_hex(32))
         with open(path) as f:
             return f.read().strip()
+
+    def _hub_token(self) -> str:
+        return self._state_secret("hub-api-token")
+
+    @property
+    def oauth_callback_url(self) -> str:
+        return f"http://{self.ip}:{self.port}{self.base_url}oauth_callback"
 
     def _publish_examples(self) -> list[str]:
         """Make a bare repository of each example; return their git URLs."""
@@ -107,6 +116,11 @@ class LocalApp(BinderHub):
             defaults.LocalRepo2dockerBuild.ca_bundle = ca_bundle  # builds trust what this host trusts
         if "allowed_networks" not in self.config.GitRepoProvider:
             defaults.GitRepoProvider.allowed_networks = ["127.0.0.1/32"]  # the example's git daemon
+        if self.auth_enabled:  # --BinderHub.auth_enabled=True: users log in to the local hub
+            if "allow_named_servers" not in self.config.Launcher:
+                defaults.Launcher.allow_named_servers = True
+            if "oauth_redirect_uri" not in self.config.HubOAuth:
+                defaults.HubOAuth.oauth_redirect_uri = self.oauth_callback_url
         self.update_config(defaults)
 
     async def _start_services(self) -> list[asyncio.subprocess.Process]:
@@ -118,6 +132,8 @@ class LocalApp(BinderHub):
             hub_port=self.hub_port + 81,
             chp_command=self._chp(),
             ca_bundle=os.environ.get("BINDERD_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt"),
+            extra=hub_login_config(self.hub_auth.oauth_redirect_uri, self._state_secret("login-password"))
+            if self.auth_enabled else [],
         )
         config_path = hubconfig.write(settings)
         logs = open(os.path.join(self.state_dir, "services.log"), "ab")
@@ -154,6 +170,8 @@ class LocalApp(BinderHub):
             for url in examples:
                 print(f"  launch the example:  {base}v2/git/{quote(url, safe='')}/HEAD")
             print(f"  JupyterHub:          {self.hub_url}")
+            if self.auth_enabled:
+                print(f"  log in with any name and the password in {self.state_dir}/login-password")
             print(f"  logs of hub and git: {self.state_dir}/services.log\n", flush=True)
             await super().serve()
         finally:

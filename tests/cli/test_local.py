@@ -26,20 +26,27 @@ def free_block() -> int:
     raise RuntimeError("no free block of ports")
 
 
-async def test_local_default_serves_and_launches_the_example(tmp_path, docker_engine):
+def start_local(tmp_path, *args: str) -> tuple[subprocess.Popen, str, int, int, int]:
+    """`binderd local` on free ports, state in tmp_path/state; (process, its output so far, its 3 ports)."""
     port, hub_port, git_port = free_port(), free_block(), free_port()
     log = open(tmp_path / "local.log", "w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "binderd", "local", f"--port={port}", f"--LocalApp.hub_port={hub_port}",
-         f"--LocalApp.git_port={git_port}", f"--LocalApp.state_dir={tmp_path / 'state'}"],
+         f"--LocalApp.git_port={git_port}", f"--LocalApp.state_dir={tmp_path / 'state'}", *args],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
+    deadline = time.monotonic() + 120
+    while "open for business" not in (text := open(tmp_path / "local.log").read()):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGTERM)
+            raise AssertionError(text)
+        time.sleep(0.2)
+    return proc, text, port, hub_port, git_port
+
+
+async def test_local_default_serves_and_launches_the_example(tmp_path, docker_engine):
+    proc, text, port, hub_port, git_port = start_local(tmp_path)
     try:
-        deadline = time.monotonic() + 120
-        while "open for business" not in (text := open(tmp_path / "local.log").read()):
-            assert proc.poll() is None, text
-            assert time.monotonic() < deadline, text
-            time.sleep(0.2)
         link = re.search(r"launch the example:\s+(\S+)", text).group(1)
         assert link.startswith(f"http://127.0.0.1:{port}/v2/git/")
         stream = await read_stream(link.replace("/v2/", "/build/", 1), timeout=300)
