@@ -42,6 +42,7 @@ from binderd.handlers.pages import (
 from binderd.kubeapi import KubernetesAPI, KubernetesPart
 from binderd.launch import Launcher
 from binderd.launch.hub_address import HubAddressFinder
+from binderd.launch.hubquota import HubLaunchQuota
 from binderd.launch.quota import KubernetesLaunchQuota, LaunchQuota
 from binderd.pipeline import LaunchPipeline
 from binderd.providers import RepoProvider, default_providers
@@ -160,7 +161,7 @@ class BinderHub(UISettings, Application):
     launch_quota_class = Type(
         klass=LaunchQuota,
         help="The LaunchQuota counting running servers. Default: KubernetesLaunchQuota with Kubernetes "
-        "builds, else LaunchQuota (which counts nothing).",
+        "builds, else HubLaunchQuota (the hub's active servers); LaunchQuota counts nothing.",
     ).tag(config=True)
     registry_class = Type(
         DockerRegistry, klass=ImageRegistry, help="The ImageRegistry used when use_registry is True."
@@ -204,7 +205,7 @@ class BinderHub(UISettings, Application):
 
     @default("launch_quota_class")
     def _default_launch_quota_class(self):
-        return KubernetesLaunchQuota if self.on_kubernetes else LaunchQuota
+        return KubernetesLaunchQuota if self.on_kubernetes else HubLaunchQuota
 
     @property
     def on_kubernetes(self) -> bool:
@@ -247,7 +248,7 @@ class BinderHub(UISettings, Application):
         own = [type(self)] if type(self) is not BinderHub else []
         return [
             *own, BinderHub, *REGISTRY_CLASSES, BuildExecutor, LocalRepo2dockerBuild, BuildLogStore,
-            KubernetesBuildExecutor, KubernetesCleaner, KubernetesAPI, KubernetesPart, LaunchQuota, KubernetesLaunchQuota,
+            KubernetesBuildExecutor, KubernetesCleaner, KubernetesAPI, KubernetesPart, LaunchQuota, KubernetesLaunchQuota, HubLaunchQuota,
             HubAddressFinder, Launcher, RateLimiter, EventLog, HubOAuth, RepoProvider, *default_providers().values(),
         ]
 
@@ -332,6 +333,8 @@ class BinderHub(UISettings, Application):
             hub_api_token=self.hub_api_token, create_user=not self.auth_enabled,
         )
         self.build_logs = BuildLogStore(parent=self)
+        if isinstance(self.launch_quota, HubLaunchQuota):
+            self.launch_quota.launcher = self.launcher  # counts through the launcher's hub access
         self.coordinator = BuildCoordinator(limit=self.concurrent_build_limit, build_logs=self.build_logs)
         if self.serves:
             warm_pages(self)  # templates and asset hashes are read now, not on the event loop
