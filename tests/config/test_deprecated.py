@@ -7,7 +7,8 @@ import pytest
 from binderd.app import BinderHub
 from binderd.build import LocalRepo2dockerBuild
 from binderd.build.kubernetes import KubernetesBuildExecutor
-from binderd.launch.quota import KubernetesLaunchQuota, LaunchQuota
+from binderd.launch.hubquota import HubLaunchQuota
+from binderd.launch.quota import KubernetesLaunchQuota
 
 
 def make_app(tmp_path, text: str, monkeypatch, in_cluster: bool = False) -> BinderHub:
@@ -74,7 +75,7 @@ def test_in_a_pod_builds_run_as_pods_and_hub_url_may_wait(tmp_path, monkeypatch)
 def test_on_one_machine_hub_url_is_required(tmp_path, monkeypatch):
     app = make_app(tmp_path, "", monkeypatch)
     assert isinstance(app.builder, LocalRepo2dockerBuild)
-    assert type(app.launch_quota) is LaunchQuota and app.cleaner is None and app.hub_address is None
+    assert type(app.launch_quota) is HubLaunchQuota and app.cleaner is None and app.hub_address is None
     app.serves = True
     from binderd.config import ConfigError
 
