@@ -33,7 +33,7 @@ CHART_ONLY_KEYS = {
     "extraFiles", "extraPodSpec", "deployment", "imageBuilderType", "dind", "pink", "imageCleaner",
     "httpRoute", "ingress", "initContainers", "lifecycle", "extraVolumes", "extraVolumeMounts",
     "extraEnv", "podAnnotations", "cors", "global", "hpa", "networkPolicy", "customPodHook",
-    "buildImage",  # binderd's chart: the build pod image (its config reaches binderd through config:)
+    "buildImage", "stateVolume",  # binderd's own chart: the build pod image, the state volume
 }
 
 

@@ -119,6 +119,10 @@ def test_binderd_image_serves_with_the_chart_configuration(registry: Registry, h
         assert health["ok"] is True, health
         services = {check["service"] for check in health["checks"]}
         assert "JupyterHub API" in services and any("egistry" in s for s in services), health
+        # Kept build logs go to the state volume: writable on the read-only root filesystem.
+        probe = subprocess.run(["docker", "exec", name, "sh", "-c",
+                                'test -n "$BINDERD_STATE_DIR" && touch "$BINDERD_STATE_DIR/probe"'])
+        assert probe.returncode == 0
         for asset in ("static/dist/binderd.js", "static/dist/binderd.css"):  # the pages' front end ships
             with urllib.request.urlopen(url + asset, timeout=10) as r:
                 assert r.status == 200 and len(r.read()) > 1000, asset
