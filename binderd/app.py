@@ -19,6 +19,7 @@ from tornado.web import StaticFileHandler
 from tornado.httpserver import HTTPServer
 from traitlets import Any, Bool, Dict, Float, Integer, List, Type, Unicode, default, validate
 from traitlets.config import Application, Config
+from traitlets.utils.importstring import import_item
 
 from binderd import __version__
 from binderd.access import BuildTokens, NetworkBans, RateLimiter
@@ -238,7 +239,13 @@ class BinderHub(UISettings, Application):
         value = proposal["value"]
         if not value:
             raise ValueError("BinderHub.repo_providers must name at least one provider")
+        value = dict(value)
         for prefix, cls in value.items():
+            if isinstance(cls, str):  # an import string, as in a YAML file
+                try:
+                    value[prefix] = cls = import_item(cls)
+                except (ImportError, ValueError) as e:
+                    raise ValueError(f"BinderHub.repo_providers[{prefix!r}]: cannot import {cls!r}: {e}") from None
             if not (isinstance(cls, type) and issubclass(cls, RepoProvider)):
                 raise ValueError(f"BinderHub.repo_providers[{prefix!r}] is not a RepoProvider subclass: {cls!r}")
         return value

@@ -23,6 +23,8 @@ import os
 import yaml
 from traitlets.config import Config, PyFileConfigLoader
 
+from binderd.config.upstream_names import UPSTREAM_CLASSES, translate
+
 log = logging.getLogger("binderd.config")
 
 DOCKER_HUB_AUTH_KEYS = ("https://index.docker.io/v1/", "https://index.docker.io/v1")
@@ -150,4 +152,6 @@ def load_files(paths: list[str]) -> tuple[Config, dict[str, str]]:
         else:
             _load_python(path, config)
     registry.apply(config)
+    for name in translate(config):
+        log.info("%s is binderd's %s", name, UPSTREAM_CLASSES[name])
     return config, origins
