@@ -1,4 +1,11 @@
-"""`LocalRepo2dockerBuild`: run repo2docker as a subprocess on the local Docker engine.
+"""`LocalRepo2dockerBuild`: run repo2docker on the local Docker engine.
+
+By default repo2docker runs in a container named after the build
+(`binderd.build.container`), which survives a restart of binderd: the next
+binderd re-attaches to it and its watchers see the log from the start. With a
+configured `repo2docker_command` (or `run_in = "process"`) it runs as a child
+process instead. This module owns the command, its environment and reading its
+output into events.
 
 Credentials reach repo2docker only through its environment and a private
 Docker config directory (mode 0700, config.json 0600) that is removed after
@@ -13,10 +20,11 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
-from traitlets import Dict, Float, Integer, List, Unicode, default
+from traitlets import Dict, Enum, Float, Integer, List, Unicode, default
 
+from binderd.build import container
 from binderd.build.base import BuildExecutor, failure_hint, log_event
 from binderd.errors import BuildError
 from binderd.model import ImageRef, ResolvedRepo
@@ -45,6 +53,14 @@ def _secret_values(git_credentials: str, password: str) -> list[str]:
     return sorted((v for v in values if v), key=len, reverse=True)
 
 
+def git_config_env(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """git configuration as environment variables (GIT_CONFIG_COUNT/KEY_n/VALUE_n), seen by every git call."""
+    env = {"GIT_CONFIG_COUNT": str(len(pairs))} if pairs else {}
+    for i, (key, value) in enumerate(pairs):
+        env[f"GIT_CONFIG_KEY_{i}"], env[f"GIT_CONFIG_VALUE_{i}"] = key, value
+    return env
+
+
 class LocalRepo2dockerBuild(BuildExecutor):
     """Builds with `jupyter-repo2docker` on this machine's Docker engine."""
 
@@ -67,6 +83,28 @@ class LocalRepo2dockerBuild(BuildExecutor):
         20, help="How many of the build's last output lines a failure message repeats."
     ).tag(config=True)
 
+    run_in = Enum(
+        ["container", "process"],
+        help="""Where repo2docker runs. "container": in build_image, as a container named after the
+        build that outlives binderd (a restarted binderd re-attaches to it). "process": as a child
+        process of binderd (lost when binderd stops). Default: "process" when repo2docker_command is
+        configured, else "container".""",
+    ).tag(config=True)
+
+    build_image = Unicode(
+        "binderd/repo2docker:2024.07.0",
+        help="Image build containers run repo2docker in (run_in='container'); provisioning builds it.",
+    ).tag(config=True)
+
+    docker_socket = Unicode(
+        "/var/run/docker.sock",
+        help="The engine's socket, mounted into build containers so repo2docker builds on this engine.",
+    ).tag(config=True)
+
+    @default("run_in")
+    def _default_run_in(self):
+        return "process" if self.trait_has_value("repo2docker_command") else "container"
+
     @default("repo2docker_command")
     def _default_command(self):
         candidate = os.path.join(os.path.dirname(sys.executable), "jupyter-repo2docker")
@@ -85,14 +123,11 @@ class LocalRepo2dockerBuild(BuildExecutor):
         env = {**os.environ, **self.extra_env, "PYTHONUNBUFFERED": "1", "GIT_TERMINAL_PROMPT": "0"}
         if docker_config:
             env["DOCKER_CONFIG"] = docker_config
+        pairs = list(repo.git_config)
         if repo.git_credentials:
-            env.update(
-                GIT_CREDENTIAL_ENV=repo.git_credentials,
-                GIT_CONFIG_COUNT="1",
-                GIT_CONFIG_KEY_0="credential.helper",
-                GIT_CONFIG_VALUE_0=_CREDENTIAL_HELPER,
-            )
-        return env
+            env["GIT_CREDENTIAL_ENV"] = repo.git_credentials
+            pairs.append(("credential.helper", _CREDENTIAL_HELPER))
+        return {**env, **git_config_env(pairs)}
 
     @staticmethod
     def _write_docker_config(push_auth: dict) -> str:
@@ -100,10 +135,8 @@ class LocalRepo2dockerBuild(BuildExecutor):
         write_config(directory, push_auth["registry"], push_auth["username"], push_auth["password"])
         return directory
 
-    async def build(
-        self, repo: ResolvedRepo, image: ImageRef, push_auth: dict | None, push: bool = False
-    ) -> AsyncIterator[dict]:
-        secrets = _secret_values(repo.git_credentials, (push_auth or {}).get("password", ""))
+    async def _process_lines(self, repo: ResolvedRepo, image: ImageRef, push_auth: dict | None, push: bool,
+                             outcome: dict) -> AsyncIterator[bytes]:
         workdir = tempfile.mkdtemp(prefix="binderd-build-")  # repo2docker's --no-clean checkout lands here
         docker_config = self._write_docker_config(push_auth) if push_auth else None
         cmd = self.repo2docker_command + self.get_cmd(repo, image, push=push)
@@ -124,11 +157,72 @@ class LocalRepo2dockerBuild(BuildExecutor):
                     shutil.rmtree(directory, ignore_errors=True)
             self.log.error("Cannot run repo2docker %s: %s", cmd[0], e)
             raise BuildError(f"The builder could not start ({cmd[0]}: {e.strerror}). Tell the operators.") from None
+        try:
+            assert proc.stdout is not None
+            async for raw in proc.stdout:
+                yield raw
+            outcome["returncode"] = await proc.wait()
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+            if docker_config:
+                shutil.rmtree(docker_config, ignore_errors=True)
+            await asyncio.to_thread(shutil.rmtree, workdir, True)
+
+    def _container_spec(self, repo: ResolvedRepo, image: ImageRef, push: bool, docker_config: str | None):
+        env = {**self.extra_env, "PYTHONUNBUFFERED": "1", "GIT_TERMINAL_PROMPT": "0"}
+        env.update(git_config_env(repo.git_config))  # the image's entrypoint adds to these
+        if repo.git_credentials:
+            env["GIT_CREDENTIAL_ENV"] = repo.git_credentials  # the image's entrypoint makes it a credential helper
+        mounts = [(self.docker_socket, "/var/run/docker.sock", False)]
+        if docker_config:
+            mounts.append((docker_config, "/root/.docker", True))
+        shared = [os.path.dirname(self.repo2docker_config) if self.repo2docker_config else "", self.ca_bundle]
+        return container.ContainerSpec(
+            name=image.build_name,
+            image=self.build_image,
+            args=("jupyter-repo2docker", *self.get_cmd(repo, image, push=push)),
+            env=env,
+            mounts=tuple(mounts) + container.mounts_for(shared),
+        )
+
+    async def _container_lines(self, repo: ResolvedRepo, image: ImageRef, push_auth: dict | None, push: bool,
+                               outcome: dict) -> AsyncIterator[bytes]:
+        name = image.build_name
+        # a fixed path: a binderd that re-attaches after a restart removes it when the build ends
+        docker_config = os.path.join(tempfile.gettempdir(), f"binderd-push-{name}") if push_auth else None
+        if docker_config and push_auth:
+            os.makedirs(docker_config, mode=0o700, exist_ok=True)
+            write_config(docker_config, push_auth["registry"], push_auth["username"], push_auth["password"])
+        spec = self._container_spec(repo, image, push, docker_config)
+        try:
+            started = await container.start_or_attach(spec)
+        except OSError as e:
+            self.log.error("Cannot start the build container %s: %s", name, e)
+            raise BuildError("The builder could not start. Tell the operators.") from None
+        self.log.info("%s build container %s for %s", "Started" if started else "Re-attached to", name, image.name)
+        async for raw in container.log_lines(name):
+            yield raw
+        try:
+            outcome["returncode"] = await container.wait(name)
+        except OSError as e:
+            raise BuildError(f"The build container went away: {e}") from None
+        await container.remove(name)
+        if docker_config:
+            shutil.rmtree(docker_config, ignore_errors=True)
+
+    async def build(
+        self, repo: ResolvedRepo, image: ImageRef, push_auth: dict | None, push: bool = False
+    ) -> AsyncIterator[dict]:
+        secrets = _secret_values(repo.git_credentials, (push_auth or {}).get("password", ""))
+        runner = self._container_lines if self.run_in == "container" else self._process_lines
+        outcome: dict = {}
         last_error = ""
         tail: collections.deque[str] = collections.deque(maxlen=self.failure_log_lines)
         try:
             async with asyncio.timeout(self.build_timeout):
-                async for raw in proc.stdout:
+                async for raw in runner(repo, image, push_auth, push, outcome):
                     line = raw.decode("utf-8", "replace")
                     for secret in secrets:
                         line = line.replace(secret, "[secret]")
@@ -138,16 +232,11 @@ class LocalRepo2dockerBuild(BuildExecutor):
                     elif str(event.get("message", "")).strip():
                         tail.append(str(event["message"]).rstrip())
                     yield event
-                returncode = await proc.wait()
         except TimeoutError:
+            if self.run_in == "container":
+                await container.remove(image.build_name)
             raise BuildError(f"The build took longer than {self.build_timeout:.0f} seconds and was stopped.") from None
-        finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-            if docker_config:
-                shutil.rmtree(docker_config, ignore_errors=True)
-            await asyncio.to_thread(shutil.rmtree, workdir, True)
+        returncode = outcome.get("returncode")
         if returncode != 0:
             detail = f": {last_error}" if last_error else f" (repo2docker exited with status {returncode})"
             raise BuildError(
