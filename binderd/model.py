@@ -25,6 +25,9 @@ class ResolvedRepo:
     build_slug: str  # the stable part of the image name
     # Credentials the builder needs to fetch a private repository. Never logged.
     git_credentials: str = field(default="", repr=False, compare=False)
+    # git configuration the build's clone runs with: the repository host pinned to the
+    # addresses binderd checked ((key, value) pairs, e.g. http.curloptResolve).
+    git_config: tuple[tuple[str, str], ...] = field(default=(), compare=False)
     # Per-repo settings from spec_config / high_quota_specs (e.g. {"quota": 0}).
     repo_config: dict = field(default_factory=dict, compare=False)
     # A message for the user about how the spec was read (e.g. GitHub's master -> HEAD

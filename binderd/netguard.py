@@ -5,6 +5,11 @@ build's clone). Without a check, a link could make binderd probe the cloud
 metadata service or the operator's private network. Link-local and metadata
 addresses are always refused; loopback and private networks only when the
 operator has not allowed them (e.g. a local git server).
+
+The address checked must be the address used: `check_host` returns the
+addresses it accepted, and callers connect to those (`PinnedResolver` for
+tornado clients, `git_pins` for git's own connections) instead of looking the
+name up again, when a second answer could differ (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -13,6 +18,9 @@ import asyncio
 import ipaddress
 import socket
 from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from tornado.netutil import Resolver
 
 from binderd.errors import SpecError
 
@@ -45,8 +53,8 @@ def refusal(address: IPAddress, allowed: list[IPNetwork]) -> str | None:
     return None
 
 
-async def check_host(host: str, allowed: list[IPNetwork], what: str = "URL") -> None:
-    """Resolve `host` (without blocking the loop) and refuse forbidden addresses."""
+async def check_host(host: str, allowed: list[IPNetwork], what: str = "URL") -> list[IPAddress]:
+    """Resolve `host` (without blocking the loop), refuse forbidden addresses; the accepted ones."""
     host = host.strip("[]")
     try:
         addresses = [ipaddress.ip_address(host)]
@@ -66,3 +74,40 @@ async def check_host(host: str, allowed: list[IPNetwork], what: str = "URL") -> 
                 f"The {what} points at {host} ({address}), {why}; "
                 "binderd does not fetch from there."
             )
+    return list(dict.fromkeys(addresses))
+
+
+class PinnedResolver(Resolver):
+    """A tornado resolver that answers only with addresses already checked, whatever the name."""
+
+    def initialize(self, addresses: list[IPAddress]) -> None:  # type: ignore[override]
+        self.addresses = addresses
+
+    async def resolve(self, host: str, port: int, family: socket.AddressFamily = socket.AF_UNSPEC) -> list:
+        return [
+            (socket.AF_INET6 if a.version == 6 else socket.AF_INET, (str(a), port))
+            for a in self.addresses
+            if family == socket.AF_UNSPEC or family == (socket.AF_INET6 if a.version == 6 else socket.AF_INET)
+        ]
+
+
+def git_pins(url: str, addresses: list[IPAddress]) -> list[tuple[str, str]]:
+    """git configuration (key, value) pairs that make git connect to `addresses` for `url`'s host.
+
+    http(s): curl's resolve list (http.curloptResolve); git://: the URL rewritten to the
+    address. ssh is not pinned (ssh resolves by itself).
+    """
+    parts = urlsplit(url)
+    if not addresses or not parts.hostname:
+        return []
+    host = parts.hostname
+    if parts.scheme in ("http", "https"):
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        listed = ",".join(f"[{a}]" if a.version == 6 else str(a) for a in addresses)
+        return [("http.curloptResolve", f"{host}:{port}:{listed}")]
+    if parts.scheme == "git":
+        a = addresses[0]
+        netloc = f"[{a}]" if a.version == 6 else str(a)
+        port = f":{parts.port}" if parts.port else ""
+        return [(f"url.git://{netloc}{port}/.insteadOf", f"git://{parts.netloc}/")]
+    return []

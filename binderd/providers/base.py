@@ -132,6 +132,8 @@ class RepoProvider(LoggingConfigurable):
         # What the user should be told about how the link was read (e.g. GitHub's
         # master/main -> HEAD fallback); the pipeline sends it as a `waiting` event.
         self.notice = ""
+        # git configuration for the build's clone (the git provider pins the checked host)
+        self.clone_git_config: tuple[tuple[str, str], ...] = ()
 
     @property
     def limits(self) -> Limits:
@@ -220,6 +222,7 @@ class RepoProvider(LoggingConfigurable):
             ref_url=self.get_resolved_ref_url(),
             build_slug=self.get_build_slug(),
             git_credentials=self.git_credentials,
+            git_config=self.clone_git_config,
             repo_config=self.repo_config(per_repo_quota, per_repo_quota_higher),
             notice=self.notice,
         )

@@ -72,8 +72,8 @@ class GitRepoProvider(RepoProvider):
                 f"{', '.join(sorted(self.allowed_protocols))}"
             )
 
-    async def _check_host(self, host: str) -> None:
-        await netguard.check_host(host, netguard.parse_networks(self.allowed_networks), "repository URL")
+    async def _check_host(self, host: str) -> list[netguard.IPAddress]:
+        return await netguard.check_host(host, netguard.parse_networks(self.allowed_networks), "repository URL")
 
     @property
     def host_policy(self) -> HostPolicy:
@@ -82,8 +82,11 @@ class GitRepoProvider(RepoProvider):
 
     async def get_resolved_ref(self) -> str | None:
         parts = urlsplit(self.repo)
+        pins: list[netguard.IPAddress] = []
         if parts.scheme != "file":
-            await self._check_host(parts.hostname or "")
+            pins = await self._check_host(parts.hostname or "")
+            # the build's clone connects to these addresses, not to a later lookup's
+            self.clone_git_config = tuple(netguard.git_pins(self.repo, pins))
         if is_valid_sha1(self.unresolved_ref):
             return self.unresolved_ref
         sha = await resolve_ref(
@@ -92,6 +95,7 @@ class GitRepoProvider(RepoProvider):
             policy=self.host_policy,
             allowed_protocols=set(self.allowed_protocols),
             timeout=self.resolve_timeout,
+            pins=pins,
         )
         if sha is not None and not is_valid_sha1(sha):
             raise SpecError(f"git ls-remote answered {sha!r}, which is not a commit sha.")

@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import os
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from binderd import netguard
 from binderd.errors import ResolveError
 from binderd.providers.hosts import HostPolicy
 from binderd.providers.http import Limits, fetch
@@ -100,9 +102,9 @@ async def _read_pkt(reader: asyncio.StreamReader) -> bytes | None:
     return await reader.readexactly(length - 4)
 
 
-async def _git_daemon_refs(url: str, timeout: float) -> list[Ref]:
+async def _git_daemon_refs(url: str, timeout: float, pins: Sequence[netguard.IPAddress] = ()) -> list[Ref]:
     parts = urlsplit(url)
-    host, port = parts.hostname or "", parts.port or 9418
+    host, port = (str(pins[0]) if pins else parts.hostname or ""), parts.port or 9418
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
     except (OSError, asyncio.TimeoutError) as e:
@@ -127,7 +129,7 @@ async def _git_daemon_refs(url: str, timeout: float) -> list[Ref]:
 
 
 async def ls_remote_subprocess(
-    url: str, ref: str, allowed_protocols: set[str], timeout: float
+    url: str, ref: str, allowed_protocols: set[str], timeout: float, pins: Sequence[netguard.IPAddress] = ()
 ) -> str | None:
     """Resolve with the real `git ls-remote`: the fallback, and the reference behaviour."""
     env = {
@@ -136,8 +138,9 @@ async def ls_remote_subprocess(
         "GIT_ALLOW_PROTOCOL": ":".join(sorted(allowed_protocols)),
         "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new",
     }
+    pinned = [arg for key, value in netguard.git_pins(url, list(pins)) for arg in ("-c", f"{key}={value}")]
     proc = await asyncio.create_subprocess_exec(
-        "git", "-c", "http.followRedirects=false", "ls-remote", "--", url, ref,
+        "git", "-c", "http.followRedirects=false", *pinned, "ls-remote", "--", url, ref,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         stdin=asyncio.subprocess.DEVNULL, env=env,
     )
@@ -163,14 +166,19 @@ async def resolve_ref(
     policy: HostPolicy,
     allowed_protocols: set[str],
     timeout: float = 30,
+    pins: Sequence[netguard.IPAddress] = (),
 ) -> str | None:
-    """The sha `git ls-remote -- url ref` would print first, or None."""
+    """The sha `git ls-remote -- url ref` would print first, or None.
+
+    `pins`: the checked addresses of the URL's host, which git:// and the
+    subprocess connect to (smart HTTP pins through `policy` itself).
+    """
     scheme = urlsplit(url).scheme
     try:
         if scheme in ("http", "https"):
             return match_ref(await _smart_http_refs(url, policy, timeout), ref)
         if scheme == "git":
-            return match_ref(await _git_daemon_refs(url, timeout), ref)
+            return match_ref(await _git_daemon_refs(url, timeout, pins), ref)
     except NotSmart:
         pass
-    return await ls_remote_subprocess(url, ref, allowed_protocols, timeout)
+    return await ls_remote_subprocess(url, ref, allowed_protocols, timeout, pins)

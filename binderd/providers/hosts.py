@@ -54,8 +54,9 @@ class HostPolicy:
                 return True
         return False
 
-    async def check(self, url: str, service: str) -> None:
-        """Raise RedirectRefused/SpecError unless `url` may be fetched."""
+    async def check(self, url: str, service: str) -> list[netguard.IPAddress]:
+        """Raise RedirectRefused/SpecError unless `url` may be fetched; the checked addresses
+        to connect to (none for a configured host name, which is the operator's to trust)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise RedirectRefused(f"{service} sent binderd to {url!r}, which is not an http(s) URL.", "")
@@ -66,8 +67,8 @@ class HostPolicy:
                     f"(allowed: {', '.join(self.hosts)}).",
                     parts.hostname,
                 )
-            return
-        await netguard.check_host(parts.hostname, self.networks, f"{service} URL")
+            return []
+        return await netguard.check_host(parts.hostname, self.networks, f"{service} URL")
 
 
 class NetworkList(List):

@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.httputil import HTTPHeaders, HTTPInputError
 
-from binderd import __version__
+from binderd import __version__, netguard
 from binderd.errors import ResolveError
 from binderd.providers.hosts import HostPolicy
 
@@ -131,12 +131,15 @@ class _Body:
         raise HTTPInputError(f"answer larger than {self.limit} bytes")
 
 
-async def _fetch_once(request: HTTPRequest, limits: Limits, service: str) -> Answer:
+async def _fetch_once(request: HTTPRequest, limits: Limits, service: str,
+                      pins: list[netguard.IPAddress]) -> Answer:
     body = _Body(limits.max_bytes)
     request.header_callback, request.streaming_callback = body.header, body.chunk
     # A client per request: a slow service cannot fill a shared client's
-    # connection slots and hold up calls to other services.
-    client = AsyncHTTPClient(force_instance=True)
+    # connection slots and hold up calls to other services. With pins it
+    # connects to the addresses the policy checked, never to a second lookup's.
+    client = AsyncHTTPClient(force_instance=True, **({"resolver": netguard.PinnedResolver(addresses=pins)}
+                                                     if pins else {}))
     try:
         response = await client.fetch(request, raise_error=False)
     except Exception:
@@ -150,7 +153,8 @@ async def _fetch_once(request: HTTPRequest, limits: Limits, service: str) -> Ans
     return Answer(service, request.url, response.code, response.reason or "", response.headers, bytes(body.data))
 
 
-async def _fetch_retrying(request: HTTPRequest, limits: Limits, service: str) -> Answer:
+async def _fetch_retrying(request: HTTPRequest, limits: Limits, service: str,
+                          pins: list[netguard.IPAddress]) -> Answer:
     attempts = max(limits.retries, 0) + 1
     host = urlsplit(request.url).netloc
     for attempt in range(attempts):
@@ -158,7 +162,7 @@ async def _fetch_retrying(request: HTTPRequest, limits: Limits, service: str) ->
             await asyncio.sleep(_BACKOFF * 2 ** (attempt - 1))
         tried = f" ({attempt + 1} attempts)" if attempt else ""
         try:
-            answer = await _fetch_once(request, limits, service)
+            answer = await _fetch_once(request, limits, service, pins)
         except ResolveError:
             raise
         except HTTPClientError as e:
@@ -192,7 +196,7 @@ async def fetch(
     timeouts, connection failures, oversized answers and refused redirects.
     """
     for _ in range(_MAX_REDIRECTS + 1):
-        await policy.check(url, service)
+        pins = await policy.check(url, service)
         request = HTTPRequest(
             url,
             headers={"User-Agent": USER_AGENT, **(headers or {})},
@@ -202,7 +206,7 @@ async def fetch(
             auth_username=basic_auth[0] if basic_auth else None,
             auth_password=basic_auth[1] if basic_auth else None,
         )
-        answer = await _fetch_retrying(request, limits, service)
+        answer = await _fetch_retrying(request, limits, service, pins)
         location = answer.headers.get("Location")
         if answer.code not in _REDIRECTS or not location:
             return answer
