@@ -25,6 +25,7 @@ from binderd.launch.quota import LaunchQuota, LaunchQuotaExceeded
 from binderd.model import ImageRef, ResolvedRepo
 from binderd.providers import RepoProvider
 from binderd.registry import ImageRegistry
+from binderd.singleflight import SingleFlight
 
 log = logging.getLogger("binderd.pipeline")
 Emit = Callable[[dict], Awaitable[None]]
@@ -92,6 +93,7 @@ class LaunchPipeline:
         self.launch_quota = launch_quota or LaunchQuota()
         self.allow_build_only = False  # BinderHub.enable_api_only_mode
         self.launch_listeners: list[LaunchListener] = []  # e.g. the launch event log
+        self._in_flight = SingleFlight()
 
     # --- stage 1 --------------------------------------------------------------------------
 
@@ -108,9 +110,9 @@ class LaunchPipeline:
             raise SpecError(str(e)) from None
 
     async def resolve(self, prefix: str, spec: str) -> ResolvedRepo:
-        """Stages 1 and 2's input: the ResolvedRepo for a link."""
+        """Stages 1 and 2's input: the ResolvedRepo for a link (concurrent requests for it share one)."""
         provider = self.make_provider(prefix, spec)
-        return await provider.resolve(*self.quotas)
+        return await self._in_flight.run(("resolve", prefix, spec), lambda: provider.resolve(*self.quotas))
 
     # --- stages 3 and 4 -------------------------------------------------------------------
 
@@ -122,7 +124,9 @@ class LaunchPipeline:
         done = events.build_only_ready if build_only else events.built
         build = self.coordinator.get(image.name)
         finished = build is not None and build.done  # get() only keeps successful finished builds
-        if finished or (build is None and await self.registry.image_exists(image)):
+        if finished or (build is None and await self._in_flight.run(
+            ("image", image.name), lambda: self.registry.image_exists(image)
+        )):
             await emit(done(image.name, cached=True))
             return False
         push = self.registry.pushes
