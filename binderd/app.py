@@ -44,6 +44,7 @@ from binderd.kubeapi import KubernetesAPI, KubernetesPart
 from binderd.launch import Launcher
 from binderd.launch.hub_address import HubAddressFinder
 from binderd.launch.hubquota import HubLaunchQuota
+from binderd.launch.pool import WarmPool
 from binderd.launch.quota import KubernetesLaunchQuota, LaunchQuota
 from binderd.pipeline import LaunchPipeline
 from binderd.providers import RepoProvider, default_providers
@@ -256,7 +257,7 @@ class BinderHub(UISettings, Application):
         return [
             *own, BinderHub, *REGISTRY_CLASSES, BuildExecutor, LocalRepo2dockerBuild, BuildLogStore,
             KubernetesBuildExecutor, KubernetesCleaner, KubernetesAPI, KubernetesPart, LaunchQuota, KubernetesLaunchQuota, HubLaunchQuota,
-            HubAddressFinder, Launcher, RateLimiter, EventLog, HubOAuth, RepoProvider, *default_providers().values(),
+            HubAddressFinder, Launcher, WarmPool, RateLimiter, EventLog, HubOAuth, RepoProvider, *default_providers().values(),
         ]
 
     # --- start-up ----------------------------------------------------------------------
@@ -353,6 +354,8 @@ class BinderHub(UISettings, Application):
             per_repo_quota_higher=self.per_repo_quota_higher, launch_quota=self.launch_quota,
         )
         self.pipeline.allow_build_only = self.enable_api_only_mode
+        self.pool = WarmPool(parent=self, launcher=self.launcher)
+        self.pipeline.pool = self.pool
         self.event_log = EventLog(parent=self)
         self.pipeline.launch_listeners.append(lambda request, repo: emit_launch_event(self.event_log, request, repo))
 
@@ -441,12 +444,14 @@ class BinderHub(UISettings, Application):
             await asyncio.sleep(self.build_cleanup_interval)
 
     def background_tasks(self) -> list[asyncio.Task]:
-        """What runs beside the server: build pod cleanup, finding the hub's address."""
+        """What runs beside the server: build pod cleanup, finding the hub's address, the warm pool."""
         tasks = []
         if self.cleaner is not None:
             tasks.append(asyncio.create_task(self.clean_builds(), name="build cleaner"))
         if self.hub_address is not None:
             tasks.append(asyncio.create_task(self.hub_address.run(self.use_hub_url), name="hub address"))
+        if self.pool.enabled:
+            tasks.append(asyncio.create_task(self.pool.run(), name="warm pool"))
         return tasks
 
     async def serve(self) -> None:
@@ -463,7 +468,9 @@ class BinderHub(UISettings, Application):
         server.stop()
         for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)  # the warm pool deletes its servers
         await self.kube.close()
+        await asyncio.to_thread(self.event_log.close)  # writes the events still queued
 
     def start(self) -> None:
         if self.subapp is not None:
