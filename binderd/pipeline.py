@@ -21,6 +21,7 @@ from binderd.buildlogs import link_events
 from binderd.errors import LaunchError, SpecError, UserFacingError
 from binderd.launch.launcher import HubUnavailable, Launcher
 from binderd.launch.names import unique_name_from_repo
+from binderd.launch.pool import WarmPool
 from binderd.launch.quota import LaunchQuota, LaunchQuotaExceeded
 from binderd.model import ImageRef, ResolvedRepo
 from binderd.providers import RepoProvider
@@ -91,6 +92,7 @@ class LaunchPipeline:
         self.image_prefix = image_prefix
         self.quotas = (per_repo_quota, per_repo_quota_higher)
         self.launch_quota = launch_quota or LaunchQuota()
+        self.pool: WarmPool | None = None  # pre-started servers a launch claims (set by the application)
         self.allow_build_only = False  # BinderHub.enable_api_only_mode
         self.launch_listeners: list[LaunchListener] = []  # e.g. the launch event log
         self._in_flight = SingleFlight()
@@ -183,6 +185,11 @@ class LaunchPipeline:
         delay = self.launcher.retry_delay
         metrics.LAUNCHES_INPROGRESS.inc()
         try:
+            claimed = await self.pool.claim(image.name, repo.repo_url, extra, emit) if self.pool else None
+            if claimed is not None:  # a pre-started server: no spawn
+                metrics.LAUNCH_TIME.labels(status="success", retries=0).observe(time.perf_counter() - started)
+                metrics.LAUNCH_COUNT.labels(status="success", provider=repo.provider_name, repo=repo.repo_url).inc()
+                return claimed
             for attempt in range(self.launcher.retries):
                 try:
                     fields = await self.launcher.launch(

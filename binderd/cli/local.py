@@ -5,6 +5,8 @@ JupyterHub (configurable-http-proxy + BinderSpawner on the local Docker engine),
 and binderd itself with images kept in the local engine. Prints the URLs to
 open, serves until interrupted, then stops what it started. `scripts/run-local`
 installs the prerequisites first (dockerd, base image, proxy) and runs this.
+It keeps a warm server for each of the three images launched most recently
+(`binderd.launch.pool`; `--WarmPool.top_images=0` turns that off).
 """
 
 from __future__ import annotations
@@ -116,6 +118,10 @@ class LocalApp(BinderHub):
             defaults.LocalRepo2dockerBuild.ca_bundle = ca_bundle  # builds trust what this host trusts
         if "allowed_networks" not in self.config.GitRepoProvider:
             defaults.GitRepoProvider.allowed_networks = ["127.0.0.1/32"]  # the example's git daemon
+        # one warm server for each of the three images launched most recently (WarmPool.top_images=0: none)
+        for name, value in {"top_images": 3, "top_size": 1, "top_rank": "recent"}.items():
+            if name not in self.config.WarmPool:
+                defaults.WarmPool[name] = value
         if self.auth_enabled:  # --BinderHub.auth_enabled=True: users log in to the local hub
             if "allow_named_servers" not in self.config.Launcher:
                 defaults.Launcher.allow_named_servers = True

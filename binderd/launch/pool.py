@@ -246,8 +246,8 @@ class WarmPool(LoggingConfigurable):
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def _discard(self, server: WarmServer) -> None:
-        self._spawn_task(self.launcher.delete_user(server.username))
+    def _discard(self, server: WarmServer, timeout: float = 120) -> None:
+        self._spawn_task(self.launcher.delete_user(server.username, timeout=timeout))
 
     def reconcile(self) -> None:
         """One round: drain what is not wanted or too old, then start what is missing."""
@@ -318,6 +318,6 @@ class WarmPool(LoggingConfigurable):
         for queue in self._ready.values():
             queue.clear()
         for server in servers:
-            self._discard(server)
+            self._discard(server, timeout=10)  # at shutdown the hub may be stopping too
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
