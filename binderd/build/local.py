@@ -201,7 +201,10 @@ class LocalRepo2dockerBuild(BuildExecutor):
         except OSError as e:
             self.log.error("Cannot start the build container %s: %s", name, e)
             raise BuildError("The builder could not start. Tell the operators.") from None
-        self.log.info("%s build container %s for %s", "Started" if started else "Re-attached to", name, image.name)
+        if started:
+            self.log.info("Building %s in build container %s", image.name, name)
+        else:
+            self.log.info("Re-attached to build container %s building %s", name, image.name)
         async for raw in container.log_lines(name):
             yield raw
         try:
