@@ -14,11 +14,12 @@ import os
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
-from tornado.httpclient import AsyncHTTPClient, HTTPRequest, HTTPResponse
+from tornado.httpclient import HTTPRequest, HTTPResponse
 from traitlets import Any, Bool, Float, Integer, Unicode, default
 from traitlets.config import LoggingConfigurable
 
 from binderd.errors import LaunchError, UserFacingError
+from binderd.http import RetryPolicy, Unreachable, send
 from binderd.launch.names import new_server_token, unique_name_from_repo
 
 Emit = Callable[[dict], Awaitable[None]]
@@ -36,8 +37,15 @@ class Launcher(LoggingConfigurable):
     hub_api_token = Unicode(help="JupyterHub API token (set from BinderHub.hub_api_token). Never logged.")
     create_user = Bool(True, help="Create a temporary user per launch (anonymous mode).")
 
-    retries = Integer(4, help="Attempts for each hub request and for the whole launch.").tag(config=True)
-    retry_delay = Float(4, help="Seconds before the first retry; doubles on each further one.").tag(config=True)
+    retries = Integer(4, min=1, help="Attempts for each hub request and for the whole launch.").tag(config=True)
+    retry_delay = Float(4, min=0, help="Seconds before the first retry; doubles on each further one.").tag(
+        config=True
+    )
+    max_connections = Integer(
+        1000, min=1,
+        help="""Connections to the hub at once. Each launch holds one while it follows its server's
+        progress, so this bounds concurrent launches; the registry and providers have their own.""",
+    ).tag(config=True)
     launch_timeout = Float(600, help="Seconds a server may take to become ready.").tag(config=True)
     request_timeout = Float(30, help="Seconds to wait for each hub API request.").tag(config=True)
     allow_named_servers = Bool(
@@ -65,36 +73,27 @@ class Launcher(LoggingConfigurable):
     def api_url(self) -> str:
         return os.environ.get("JUPYTERHUB_API_URL", self.hub_url_local.rstrip("/") + "/hub/api").rstrip("/") + "/"
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._client = AsyncHTTPClient()
-
     async def api_request(self, path: str, method: str = "GET", body: dict | None = None, **kwargs) -> HTTPResponse:
         """One hub API request, retried on connection errors and 5xx. Raises HubUnavailable."""
-        delay = self.retry_delay
         kwargs.setdefault("request_timeout", self.request_timeout)
-        for attempt in range(1, self.retries + 1):
-            request = HTTPRequest(
-                self.api_url + path,
-                method=method,
-                body=None if body is None else json.dumps(body),
-                headers={"Authorization": f"token {self.hub_api_token}"},
-                allow_nonstandard_methods=True,
-                connect_timeout=min(self.request_timeout, 10),
-                **kwargs,
-            )
-            try:
-                response = await self._client.fetch(request, raise_error=False)
-            except OSError as e:  # connection refused, DNS, ...: tornado raises these regardless
-                reason = str(e)
-            else:
-                if response.code < 500:
-                    return response
-                reason = str(response.error) if response.code == 599 else f"HTTP {response.code}"
-            self.log.warning("Hub request %s %s failed (%s), attempt %d", method, path, reason, attempt)
-            if attempt < self.retries:
-                await asyncio.sleep(delay)
-                delay *= 2
+        request = HTTPRequest(
+            self.api_url + path,
+            method=method,
+            body=None if body is None else json.dumps(body),
+            headers={"Authorization": f"token {self.hub_api_token}"},
+            allow_nonstandard_methods=True,
+            connect_timeout=min(self.request_timeout, 10),
+            **kwargs,
+        )
+        try:
+            response = await send(request, RetryPolicy.server_errors(self.retries, self.retry_delay),
+                                  max_clients=self.max_connections, what="hub")
+        except Unreachable as e:  # connection refused, DNS, timeout
+            reason = e.reason
+        else:
+            if response.code < 500:
+                return response
+            reason = f"HTTP {response.code}"
         raise HubUnavailable(f"JupyterHub at {self.hub_url_local} is not answering ({reason}).", 503)
 
     async def _create_user(self, username: str, image: str) -> None:

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.httpclient import HTTPRequest
 from tornado.httputil import HTTPHeaders, HTTPInputError
 
 from binderd import __version__, netguard
 from binderd.errors import ResolveError
+from binderd.http import RetryPolicy, Unreachable, send
 from binderd.providers.hosts import HostPolicy
 
 USER_AGENT = f"BinderHub (binderd {__version__})"
@@ -117,6 +118,8 @@ class _Body:
         self.oversized = False
 
     def header(self, line: str) -> None:
+        if line.startswith("HTTP/"):  # a new attempt's answer: forget an earlier one's body
+            self.data.clear()
         name, _, value = line.partition(":")
         if name.strip().lower() == "content-length" and value.strip().isdigit() and int(value) > self.limit:
             self._overflow()
@@ -131,53 +134,32 @@ class _Body:
         raise HTTPInputError(f"answer larger than {self.limit} bytes")
 
 
-async def _fetch_once(request: HTTPRequest, limits: Limits, service: str,
-                      pins: list[netguard.IPAddress]) -> Answer:
+async def _fetch_retrying(request: HTTPRequest, limits: Limits, service: str,
+                          pins: list[netguard.IPAddress]) -> Answer:
     body = _Body(limits.max_bytes)
     request.header_callback, request.streaming_callback = body.header, body.chunk
-    # A client per request: a slow service cannot fill a shared client's
-    # connection slots and hold up calls to other services. With pins it
-    # connects to the addresses the policy checked, never to a second lookup's.
-    client = AsyncHTTPClient(force_instance=True, **({"resolver": netguard.PinnedResolver(addresses=pins)}
-                                                     if pins else {}))
+    # With pins the client connects to the addresses the policy checked, never
+    # to a second lookup's; each destination has its own pool of connections.
+    policy = RetryPolicy(attempts=max(limits.retries, 0) + 1, delay=_BACKOFF, retry_statuses=frozenset(_TRANSIENT))
     try:
-        response = await client.fetch(request, raise_error=False)
-    except Exception:
+        response = await send(
+            request, policy, resolver=netguard.PinnedResolver(addresses=pins) if pins else None,
+            pins=[str(p) for p in pins], what=service, final=lambda: body.oversized,
+        )
+    except Unreachable as e:
         if body.oversized:
             raise ResolveError(
                 f"{service}'s answer is larger than {limits.max_bytes} bytes; binderd stopped reading."
             ) from None
-        raise
-    finally:
-        client.close()
+        tried = f" ({e.attempts} attempts)" if e.attempts > 1 else ""
+        if "timeout" in e.reason.lower():
+            raise ResolveError(f"{service} did not answer within {limits.timeout:g} seconds{tried}.") from None
+        reason = e.reason.removeprefix("HTTP 599: ")
+        raise ResolveError(f"Could not reach {service} at {urlsplit(request.url).netloc}: {reason}{tried}.") from None
+    if response.code in _TRANSIENT:
+        tried = f" ({policy.attempts} attempts)" if policy.attempts > 1 else ""
+        raise ResolveError(f"{service} is unavailable: it answered {response.code} {response.reason}{tried}.")
     return Answer(service, request.url, response.code, response.reason or "", response.headers, bytes(body.data))
-
-
-async def _fetch_retrying(request: HTTPRequest, limits: Limits, service: str,
-                          pins: list[netguard.IPAddress]) -> Answer:
-    attempts = max(limits.retries, 0) + 1
-    host = urlsplit(request.url).netloc
-    for attempt in range(attempts):
-        if attempt:
-            await asyncio.sleep(_BACKOFF * 2 ** (attempt - 1))
-        tried = f" ({attempt + 1} attempts)" if attempt else ""
-        try:
-            answer = await _fetch_once(request, limits, service, pins)
-        except ResolveError:
-            raise
-        except HTTPClientError as e:
-            if e.code != 599:
-                raise ResolveError(f"{service} answered {e.code} {e.message}.") from None
-            failure = f"{service} did not answer within {limits.timeout:g} seconds{tried}."
-            if "timeout" not in str(e).lower():
-                failure = f"Could not reach {service} at {host}: {e.message}{tried}."
-        except (OSError, asyncio.TimeoutError) as e:
-            failure = f"Could not reach {service} at {host}: {e.strerror or str(e) or type(e).__name__}{tried}."
-        else:
-            if answer.code not in _TRANSIENT:
-                return answer
-            failure = f"{service} is unavailable: it answered {answer.code} {answer.reason}{tried}."
-    raise ResolveError(failure)
 
 
 async def fetch(

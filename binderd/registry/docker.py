@@ -22,10 +22,11 @@ import base64
 import json
 from urllib.parse import urljoin, urlsplit
 
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HTTPResponse
-from traitlets import Bool, Float, Unicode, default, validate
+from tornado.httpclient import HTTPRequest, HTTPResponse
+from traitlets import Bool, Float, Integer, Unicode, default, validate
 
 from binderd.errors import RegistryError
+from binderd.http import RetryPolicy, Unreachable, send
 from binderd.model import ImageRef
 from binderd.registry import dockerconfig, messages
 from binderd.registry.messages import RegistryUnreachable, RepositoryMissing  # noqa: F401 - re-exported
@@ -85,7 +86,19 @@ class DockerRegistry(ImageRegistry):
         answers 401 for repositories that do not exist. Default: True for Docker Hub hosts.""",
     ).tag(config=True)
 
-    request_timeout = Float(10, help="Seconds to wait for each registry or token request.").tag(config=True)
+    request_timeout = Float(10, min=0.1, help="Seconds to wait for each registry or token request.").tag(config=True)
+
+    retries = Integer(
+        3, min=1, help="Attempts of each registry or token request; 5xx answers and connection errors are retried."
+    ).tag(config=True)
+
+    retry_delay = Float(0.5, min=0, help="Seconds before the first retry; doubles on each further one.").tag(
+        config=True
+    )
+
+    max_response_bytes = Integer(
+        16 * 1024 * 1024, min=1024, help="Largest registry or token answer binderd reads (bytes)."
+    ).tag(config=True)
 
     # --- defaults (upstream's rules, reference §4) -------------------------------------------
 
@@ -157,7 +170,6 @@ class DockerRegistry(ImageRegistry):
         self.tokens = TokenCache()
         self._realm: Challenge | None = None  # the token service the registry named
         self._token_url_failure = ""  # why the configured token_url was abandoned ("" = it was not)
-        self._client = AsyncHTTPClient()
         #: HTTP requests made (registry and token service), for benchmarks and tests.
         self.request_count = 0
         # resolve config.json-derived defaults now, at start-up, not with a file read on the event loop
@@ -200,11 +212,12 @@ class DockerRegistry(ImageRegistry):
             request_timeout=self.request_timeout, connect_timeout=self.request_timeout,
             user_agent="binderd", follow_redirects=method in ("GET", "HEAD"),
         )
+        policy = RetryPolicy.server_errors(self.retries, self.retry_delay)
+        error: str | None = None
         try:
-            response = await self._client.fetch(request, raise_error=False)
-            error = response.error if response.code == 599 else None
-        except (OSError, HTTPClientError) as e:  # refused, unreachable, timeout, TLS
-            error = e
+            response = await send(request, policy, max_body=self.max_response_bytes, what="registry")
+        except Unreachable as e:  # refused, unreachable, timeout, TLS
+            error = e.reason
         if error is not None:
             where = urlsplit(url).netloc
             what = f"The registry at {where}" if where == self.host else f"The token service at {where} (for {self.host})"
