@@ -122,6 +122,8 @@ class LocalApp(BinderHub):
         for name, value in {"top_images": 3, "top_size": 1, "top_rank": "recent"}.items():
             if name not in self.config.WarmPool:
                 defaults.WarmPool[name] = value
+        if "limit" not in self.config.RateLimiter:
+            defaults.RateLimiter.limit = 0  # one machine, one person: every request comes from 127.0.0.1
         if self.auth_enabled:  # --BinderHub.auth_enabled=True: users log in to the local hub
             if "allow_named_servers" not in self.config.Launcher:
                 defaults.Launcher.allow_named_servers = True
