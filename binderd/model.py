@@ -8,6 +8,7 @@ earlier stage decided.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class ResolvedRepo:
     # addresses binderd checked ((key, value) pairs, e.g. http.curloptResolve).
     git_config: tuple[tuple[str, str], ...] = field(default=(), compare=False)
     # Per-repo settings from spec_config / high_quota_specs (e.g. {"quota": 0}).
-    repo_config: dict = field(default_factory=dict, compare=False)
+    repo_config: dict[str, Any] = field(default_factory=dict, compare=False)
     # A message for the user about how the spec was read (e.g. GitHub's master -> HEAD
     # fallback, after which `spec` is the HEAD spec); sent as a `waiting` event.
     notice: str = field(default="", compare=False)

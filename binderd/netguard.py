@@ -18,6 +18,7 @@ import asyncio
 import ipaddress
 import socket
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from tornado.netutil import Resolver
@@ -66,7 +67,7 @@ async def check_host(host: str, allowed: list[IPNetwork], what: str = "URL") -> 
             )
         except (OSError, asyncio.TimeoutError) as e:
             raise SpecError(f"Could not resolve the host {host!r} of the {what}: {e}") from None
-        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     for address in addresses:
         why = refusal(address, allowed)
         if why:
@@ -80,10 +81,12 @@ async def check_host(host: str, allowed: list[IPNetwork], what: str = "URL") -> 
 class PinnedResolver(Resolver):
     """A tornado resolver that answers only with addresses already checked, whatever the name."""
 
-    def initialize(self, addresses: list[IPAddress]) -> None:  # type: ignore[override]
+    def initialize(self, addresses: list[IPAddress]) -> None:
         self.addresses = addresses
 
-    async def resolve(self, host: str, port: int, family: socket.AddressFamily = socket.AF_UNSPEC) -> list:
+    async def resolve(
+        self, host: str, port: int, family: socket.AddressFamily = socket.AF_UNSPEC
+    ) -> list[tuple[int, Any]]:
         return [
             (socket.AF_INET6 if a.version == 6 else socket.AF_INET, (str(a), port))
             for a in self.addresses
@@ -102,9 +105,9 @@ def git_pins(url: str, addresses: list[IPAddress]) -> list[tuple[str, str]]:
         return []
     host = parts.hostname
     if parts.scheme in ("http", "https"):
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        http_port = parts.port or (443 if parts.scheme == "https" else 80)
         listed = ",".join(f"[{a}]" if a.version == 6 else str(a) for a in addresses)
-        return [("http.curloptResolve", f"{host}:{port}:{listed}")]
+        return [("http.curloptResolve", f"{host}:{http_port}:{listed}")]
     if parts.scheme == "git":
         a = addresses[0]
         netloc = f"[{a}]" if a.version == 6 else str(a)

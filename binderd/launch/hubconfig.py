@@ -123,8 +123,10 @@ class Z2jhSettings:
 
 
 def _module_source(name: str) -> str:
-    origin = importlib.util.find_spec(name).origin
-    with open(origin, encoding="utf-8") as f:
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ImportError(f"no source for {name}")
+    with open(spec.origin, encoding="utf-8") as f:
         return f.read()
 
 
@@ -137,7 +139,7 @@ def kube_spawner_snippet() -> str:
     """
     module = _module_source("binderd.launch.kubespawner")
     [node] = [n for n in ast.parse(module).body if isinstance(n, ast.ClassDef) and n.name == "BinderKubeSpawner"]
-    source = ast.get_source_segment(module, node).replace("class BinderKubeSpawner(", "class BinderSpawner(", 1)
+    source = (ast.get_source_segment(module, node) or "").replace("class BinderKubeSpawner(", "class BinderSpawner(", 1)
     return "\n".join([
         "# Written by binderd (binderd.launch.hubconfig): the binder spawner for KubeSpawner.",
         "from kubespawner import KubeSpawner",

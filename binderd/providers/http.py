@@ -12,7 +12,6 @@ Which hosts may be reached is `hosts.HostPolicy`'s business.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections import OrderedDict

@@ -163,9 +163,12 @@ class DockerRegistry(ImageRegistry):
             return ""
         return value
 
+    _docker_config: dict | None
+    _stored_credentials: tuple[str, str] | None
+
     def __init__(self, **kwargs):
-        self._docker_config: dict | None = None
-        self._stored_credentials: tuple[str, str] | None = None
+        self._docker_config = None
+        self._stored_credentials = None
         super().__init__(**kwargs)
         self.tokens = TokenCache()
         self._realm: Challenge | None = None  # the token service the registry named

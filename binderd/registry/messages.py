@@ -38,7 +38,7 @@ def registry_error_detail(response: HTTPResponse) -> str:
         return ""
 
 
-def token_url_hint(host: str, token_url: str, configured: bool) -> str:
+def token_url_hint(host: str, token_url: str | None, configured: bool) -> str:
     """" For <kind> DockerRegistry.token_url should be ..." when a configured token_url differs from the documented one."""
     kind = kind_of(host)
     if configured and kind.token_url and token_url != kind.token_url:
@@ -46,7 +46,7 @@ def token_url_hint(host: str, token_url: str, configured: bool) -> str:
     return ""
 
 
-def token_url_problem(host: str, token_url: str, failure: str, realm: Challenge | None) -> str:
+def token_url_problem(host: str, token_url: str | None, failure: str, realm: Challenge | None) -> str:
     """Why a configured token_url was abandoned, and the value to set instead."""
     right = challenge_token_url(realm) if realm else kind_of(host).token_url
     return (
