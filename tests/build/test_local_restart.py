@@ -50,23 +50,30 @@ async def test_sigkill_mid_build_then_the_same_request_reattaches(hub, git_serve
     url = f"build/git/{quote(repo.git_url, safe='')}/main"
 
     first = start_binderd(str(tmp_path / "first"), config)
-    stream = asyncio.create_task(read_stream(first.url + url))
-    nonce = None
-    for _ in range(600):
-        containers = await asyncio.to_thread(build_containers, repo.git_url)
-        if containers:
-            [name] = containers
-            logs = await asyncio.to_thread(container_log, name)
-            match = re.search(r"NONCE=([0-9a-f-]{36})", logs)
-            if match:
-                nonce = match.group(1)
-                break
-        await asyncio.sleep(0.2)
-    assert nonce, "the build did not get to its RUN step"
-    first.process.popen.kill()  # SIGKILL: binderd gets no chance to clean up
-    first.process.popen.wait()
-    await asyncio.gather(stream, return_exceptions=True)  # its connection just closed
-    assert await asyncio.to_thread(build_containers, repo.git_url) == [name]  # the build goes on
+    try:
+        stream = asyncio.create_task(read_stream(first.url + url))
+        nonce = None
+        for _ in range(600):
+            containers = await asyncio.to_thread(build_containers, repo.git_url)
+            if containers:
+                [name] = containers
+                logs = await asyncio.to_thread(container_log, name)
+                match = re.search(r"NONCE=([0-9a-f-]{36})", logs)
+                if match:
+                    nonce = match.group(1)
+                    break
+            await asyncio.sleep(0.2)
+        assert nonce, "the build did not get to its RUN step"
+        first.process.popen.kill()  # SIGKILL: binderd gets no chance to clean up
+        first.process.popen.wait()
+        await asyncio.gather(stream, return_exceptions=True)  # its connection just closed
+        assert await asyncio.to_thread(build_containers, repo.git_url) == [name]  # the build goes on
+    except BaseException:
+        for leftover in build_containers(repo.git_url):  # the engine would keep it
+            _docker("rm", "-f", leftover)
+        raise
+    finally:
+        first.process.stop()  # already killed, unless the test failed before that
 
     second = start_binderd(str(tmp_path / "second"), config)
     try:
