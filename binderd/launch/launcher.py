@@ -37,7 +37,14 @@ class Launcher(LoggingConfigurable):
     hub_api_token = Unicode(help="JupyterHub API token (set from BinderHub.hub_api_token). Never logged.")
     create_user = Bool(True, help="Create a temporary user per launch (anonymous mode).")
 
-    retries = Integer(4, min=1, help="Attempts for each hub request and for the whole launch.").tag(config=True)
+    retries = Integer(4, min=1, help="Attempts of the whole launch (the pipeline starts it again).").tag(
+        config=True
+    )
+    request_attempts = Integer(
+        3, min=1,
+        help="""Attempts of each hub API request (connection errors and 5xx answers), within one launch
+        attempt: a launch makes at most retries x request_attempts tries of one request.""",
+    ).tag(config=True)
     retry_delay = Float(4, min=0, help="Seconds before the first retry; doubles on each further one.").tag(
         config=True
     )
@@ -86,7 +93,7 @@ class Launcher(LoggingConfigurable):
             **kwargs,
         )
         try:
-            response = await send(request, RetryPolicy.server_errors(self.retries, self.retry_delay),
+            response = await send(request, RetryPolicy.server_errors(self.request_attempts, self.retry_delay),
                                   max_clients=self.max_connections, what="hub")
         except Unreachable as e:  # connection refused, DNS, timeout
             reason = e.reason
