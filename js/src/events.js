@@ -3,7 +3,11 @@
 
 /** Follow `url`'s server-sent events until the stream ends or `onEvent` returns true (stop). */
 export async function followEvents(url, onEvent, signal) {
-  const response = await fetch(url, { headers: { Accept: "text/event-stream" }, signal });
+  // With logins on, JupyterHub's cookie auth wants the xsrf token of the login cookie as a header.
+  const xsrf = (document.cookie.match(/(?:^|; )_xsrf=([^;]+)/) || [])[1];
+  const headers = { Accept: "text/event-stream" };
+  if (xsrf) headers["X-Xsrftoken"] = decodeURIComponent(xsrf);
+  const response = await fetch(url, { headers, signal });
   if (!response.ok || !response.body) {
     onEvent({ phase: "failed", message: `Failed to connect to event stream: ${response.status} - ${response.statusText}\n` }, performance.now());
     return;

@@ -80,6 +80,9 @@ async def test_login_launches_into_the_users_named_server(auth_setup, git_server
                 assert events[-1]["phase"] == "ready", events
             ready = runs[0][-1]
             assert ready["url"].startswith(hub.url + "user/alice/auth-launch-")
+            # the loading page's own launch works logged in too (it sends the login cookie's xsrf token)
+            await page.goto(f"{binder.url}v2/git/{spec}")
+            await page.wait_for_url(hub.url + "user/alice/**", timeout=120_000)
             await page.goto(ready["url"])  # the user's own server: its login goes through the hub too
             await page.wait_for_url(ready["url"] + "lab**", timeout=60_000)
             await page.goto(ready["url"] + "api/contents/README.md")
@@ -88,7 +91,7 @@ async def test_login_launches_into_the_users_named_server(auth_setup, git_server
             await browser.close()
     status, user = hub.api("GET", "users/alice")
     servers = user["servers"]
-    assert status == 200 and len(servers) == 2 and "" not in servers  # two named servers, no temporary user
+    assert status == 200 and len(servers) == 3 and "" not in servers  # named servers, no temporary user
     assert all(s["user_options"]["repo_url"] == repo.git_url for s in servers.values())
     assert [u for u in hub.users() if u.startswith("auth-launch")] == []
     assert json.dumps(ready).count(binder.url) == 1  # binder_launch_host only
