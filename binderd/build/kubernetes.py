@@ -25,7 +25,7 @@ from binderd.build.kube_pod import (
     build_affinity,
     build_pod_manifest,
 )
-from binderd.build.local import _secret_values
+from binderd.build.local import _secret_values, git_config_env
 from binderd.errors import BuildError
 from binderd.kubeapi import ApiException, KubernetesPart, ensure_ok, read_json
 from binderd.model import ImageRef, ResolvedRepo
@@ -113,6 +113,9 @@ class KubernetesBuildExecutor(BuildExecutor, KubernetesPart):
     async def pod_spec(self, repo: ResolvedRepo, image: ImageRef, push_auth: dict | None, push: bool) -> BuildPodSpec:
         """The BuildPodSpec for building `image` (asks the API for builder nodes when sticky)."""
         env = dict(self.extra_envs)
+        # The clone goes to the address binderd checked (the image's entrypoint appends its
+        # credential helper after these).
+        env.update(git_config_env(repo.git_config))
         if repo.git_credentials:
             env["GIT_CREDENTIAL_ENV"] = repo.git_credentials
         # Short-lived credentials (ECR, Artifact Registry tokens) cannot live in the push

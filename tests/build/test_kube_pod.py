@@ -160,3 +160,14 @@ def test_sticky_builds_prefer_one_builder_node_per_repository():
 def test_byte_specifications_as_upstream():
     assert KubernetesBuildExecutor(memory_limit="2T").memory_limit == 2199023255552
     assert KubernetesBuildExecutor(memory_limit="123G").memory_limit == 132070244352
+
+
+def test_the_clone_is_pinned_to_the_checked_address():
+    import dataclasses
+
+    pinned = dataclasses.replace(REPO, git_config=(("http.curloptResolve", "github.com:443:140.82.121.4"),))
+    spec = asyncio.run(KubernetesBuildExecutor().pod_spec(pinned, IMAGE, None, False))
+    env = build_pod_manifest(spec)["spec"]["containers"][0]["env"]
+    assert {"name": "GIT_CONFIG_COUNT", "value": "1"} in env
+    assert {"name": "GIT_CONFIG_KEY_0", "value": "http.curloptResolve"} in env
+    assert {"name": "GIT_CONFIG_VALUE_0", "value": "github.com:443:140.82.121.4"} in env
