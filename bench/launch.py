@@ -20,7 +20,8 @@ kind sees the same machine:
                  (WarmPool.top_images = 1): the launch claims it
 
 Every figure is request -> ready. Each launch's user is deleted after it, and
-the next launch waits until the pool has refilled.
+each round starts once the pool has refilled, so no pre-start runs while
+something is measured.
 """
 
 from __future__ import annotations
@@ -157,6 +158,8 @@ async def main(launches: int, ref: str, settle: float) -> None:
         results: dict[str, list[float]] = {"floor": [], "alone": [], "cold": [], "pooled": []}
         misses = 0
         for i in range(launches):
+            await wait_for_pool(pooled, i + 1)  # the refill after the last claim is over: a quiet machine
+            await asyncio.sleep(settle)
             results["floor"].append(await floor_launch(client, image, network))
             await asyncio.sleep(settle)
             seconds, user = await hub_launch(alone, image)
@@ -166,13 +169,11 @@ async def main(launches: int, ref: str, settle: float) -> None:
             seconds, user, _ = await binderd_launch(cold.url, repo.git_url, ref)
             results["cold"].append(seconds)
             delete_user(hub, user)
-            await wait_for_pool(pooled, i + 1)
             await asyncio.sleep(settle)
             seconds, user, claimed = await binderd_launch(pooled.url, repo.git_url, ref)
             results["pooled"].append(seconds)
             misses += not claimed
             delete_user(hub, user)
-            await asyncio.sleep(settle)
         floor = statistics.median(results["floor"])
         print(f"launch of an already built image, request -> ready, {launches} launches each, ref {ref!r}")
         labels = {"floor": "floor: container started directly", "alone": "JupyterHub alone",

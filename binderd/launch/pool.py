@@ -78,6 +78,18 @@ def split_image(image: str) -> tuple[str, str]:
     return name, tag
 
 
+# images and repositories whose last launch the pool remembers (the oldest are forgotten)
+REMEMBERED = 10000
+
+
+def _remember(memory: dict, key: str, value) -> None:
+    """memory[key] = value as the newest entry, forgetting the oldest beyond REMEMBERED."""
+    memory.pop(key, None)
+    memory[key] = value
+    while len(memory) > REMEMBERED:
+        del memory[next(iter(memory))]
+
+
 async def _quiet(event: dict) -> None:
     """Progress of pre-starts goes nowhere: nobody is watching them."""
 
@@ -192,14 +204,18 @@ class WarmPool(LoggingConfigurable):
             failed=dict(self.failures),
         )
 
+    def usernames(self) -> set[str]:
+        """Hub users whose servers wait in the pool, unclaimed (launch quotas should not count them)."""
+        return {server.username for queue in self._ready.values() for server in queue}
+
     # --- launches -----------------------------------------------------------------------
 
     def note_launch(self, image: str, repo_url: str, extra: dict) -> None:
         """Count a launch of `image`; a newer commit than the pool's drains the older images."""
         self._launches.append((time.monotonic(), image))
-        self._origin[image] = (repo_url, dict(extra))
         repo, tag = split_image(image)
-        self._newest[repo] = tag
+        _remember(self._origin, image, (repo_url, dict(extra)))
+        _remember(self._newest, repo, tag)
         self._wake.set()
 
     async def claim(self, image: str, repo_url: str, extra: dict, emit: Emit) -> dict | None:

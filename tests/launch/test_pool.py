@@ -14,6 +14,7 @@ from urllib.error import HTTPError
 import pytest
 
 from binderd.launch import Launcher
+from binderd.launch import pool as pool_module
 from binderd.launch.pool import WarmPool, split_image
 from tests.fixtures.faults import FaultProxy
 from tests.fixtures.servers import BASE_IMAGE, start_hub
@@ -64,10 +65,6 @@ def ready(pool: WarmPool) -> dict[str, int]:
     return pool.status().ready
 
 
-def pooled_users(pool: WarmPool) -> set[str]:
-    return {server.username for queue in pool._ready.values() for server in queue}
-
-
 def status_code(url: str) -> int:
     request = urllib.request.Request(url)
     try:
@@ -95,7 +92,7 @@ def test_image_names_split_into_repository_and_tag():
 async def test_claim_takes_a_ready_server_which_only_its_token_opens(hub, images):
     async with running_pool(hub, sizes={A1: 1}) as pool:
         await until(lambda: ready(pool) == {A1: 1}, message="a pre-started server")
-        [pooled] = pooled_users(pool)
+        [pooled] = pool.usernames()
         assert hub.users() == [pooled]
         before = hub.api("GET", f"users/{pooled}")[1]["servers"][""]["last_activity"]
 
@@ -113,7 +110,7 @@ async def test_claim_takes_a_ready_server_which_only_its_token_opens(hub, images
 
         # the pool refills in the background, with the values of the launch it has seen
         await until(lambda: ready(pool) == {A1: 1}, message="the refill")
-        [refill] = pooled_users(pool)
+        [refill] = pool.usernames()
         assert refill != pooled and set(hub.users()) == {pooled, refill}
         env = container_env(hub, REPO_URL)
         assert env is not None and env["BINDER_REF_URL"] == EXTRA["binder_ref_url"]
@@ -158,7 +155,7 @@ async def test_a_newer_commit_drains_the_older_image(hub, images):
         assert pool.wanted() == {}  # a repository key waits for its first launch
         assert await pool.claim(A1, REPO_URL, EXTRA, Recorder()) is None  # first launch: nothing yet
         await until(lambda: ready(pool) == {A1: 1}, message="a server of the launched commit")
-        [old] = pooled_users(pool)
+        [old] = pool.usernames()
         pool.note_launch(A2, REPO_URL, EXTRA)  # a launch of a newer commit
         await until(lambda: ready(pool) == {A2: 1}, message="a server of the newer commit")
         await until(lambda: old not in hub.users(), message="the old server's user to go")
@@ -192,7 +189,7 @@ async def test_the_culler_applies_to_pooled_and_claimed_servers(tmp_path, images
         async with running_pool(hub, sizes={A1: 1}) as pool:
             await until(lambda: ready(pool) == {A1: 1}, message="a pre-started server")
             pool.check_interval = 600  # no refill until a claim wakes the pool
-            [culled] = pooled_users(pool)
+            [culled] = pool.usernames()
             await until(lambda: culled not in hub.users(), message="the idle pooled server to be culled")
             assert await pool.claim(A1, REPO_URL, EXTRA, Recorder()) is None  # not handed out dead
 
@@ -204,3 +201,11 @@ async def test_the_culler_applies_to_pooled_and_claimed_servers(tmp_path, images
     finally:
         hub.delete_all_users()
         hub.process.stop()
+
+
+def test_the_pool_forgets_the_oldest_images_it_saw(monkeypatch):
+    monkeypatch.setattr(pool_module, "REMEMBERED", 2)
+    pool = WarmPool(launcher=None, top_images=1)
+    for image in (A1, B1, C1, A2):
+        pool.note_launch(image, REPO_URL, EXTRA)
+    assert list(pool._origin) == [C1, A2] and list(pool._newest) == [split_image(C1)[0], REPO]
