@@ -42,7 +42,8 @@ def launcher_for(hub, url=None) -> Launcher:
 
 @contextlib.asynccontextmanager
 async def running_pool(hub, launcher=None, **config):
-    """A WarmPool keeping itself in the background; drained (and the hub emptied) afterwards."""
+    """A WarmPool keeping itself in the background, on an empty hub; drained (and the hub emptied) afterwards."""
+    hub.delete_all_users()  # what earlier tests left on the shared hub
     pool = WarmPool(launcher=launcher or launcher_for(hub), check_interval=0.5, **config)
     task = asyncio.ensure_future(pool.run())
     try:
