@@ -24,6 +24,7 @@ snippet. Mix it in before the spawner class:
 
 import asyncio
 import inspect
+from collections.abc import Awaitable
 
 from tornado import web
 from tornado.httpclient import AsyncHTTPClient
@@ -100,11 +101,18 @@ class BinderSpawnerMixin(Configurable):
                 raise web.HTTPError(400, "image required")
         return options
 
-    async def start(self):
-        """Check the launch request and set the image, start as the spawner class does, wait until up."""
+    def start(self) -> Awaitable:
+        """Check the launch request and set the image, start as the spawner class does, wait until up.
+
+        Not a coroutine function: a refused request raises at the call, so the hub answers the
+        start request itself with 400 instead of accepting it and failing the spawn later.
+        """
         options = self.check_user_options()
         if options.get("image"):
             self.image = options["image"]
+        return self._binder_start()
+
+    async def _binder_start(self):
         started = super().start()
         if inspect.isawaitable(started):
             started = await started
