@@ -5,6 +5,11 @@ finding the hub's public address) asks `KubernetesAPI.core()` for the CoreV1
 client instead of loading configuration itself. Inside a pod the service
 account is used (as upstream does); elsewhere a kubeconfig file. The client is
 the asyncio one, so no call blocks the event loop.
+
+The client library is large (its models alone cost about 90 MB): it is
+imported when the first request is made, so a binderd that never talks to
+Kubernetes never loads it. Every call reads the answer itself and raises this
+module's `ApiException` for a non-2xx status.
 """
 
 from __future__ import annotations
@@ -13,14 +18,22 @@ import asyncio
 import json
 import os
 
-from kubernetes_asyncio import client, config
-from kubernetes_asyncio.client.rest import ApiException
 from traitlets import Bool, Float, Instance, Unicode, default
 from traitlets.config import LoggingConfigurable
 
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 __all__ = ["ApiException", "KubernetesAPI", "KubernetesPart", "default_namespace", "ensure_ok", "read_json"]
+
+
+class ApiException(Exception):
+    """The Kubernetes API answered with an error status (`status`, `reason`, and the `body`, cut)."""
+
+    def __init__(self, status: int, reason: str = "", body: str = ""):
+        super().__init__(f"{status} {reason}")
+        self.status = status
+        self.reason = reason
+        self.body = body
 
 
 async def ensure_ok(response) -> None:
@@ -32,9 +45,7 @@ async def ensure_ok(response) -> None:
     if not 200 <= response.status <= 299:
         body = (await response.read())[:2000].decode("utf-8", "replace")
         response.release()
-        error = ApiException(status=response.status, reason=response.reason)
-        error.body = body
-        raise error
+        raise ApiException(response.status, response.reason or "", body)
 
 
 async def read_json(response) -> dict:
@@ -42,16 +53,6 @@ async def read_json(response) -> dict:
     async with response:
         await ensure_ok(response)
         return json.loads(await response.read())
-
-
-class _CountingApiClient(client.ApiClient):
-    """ApiClient that counts the HTTP requests it makes (for /metrics-free benchmarks and tests)."""
-
-    requests = 0
-
-    def request(self, *args, **kwargs):
-        self.requests += 1
-        return super().request(*args, **kwargs)
 
 
 def default_namespace() -> str:
@@ -94,15 +95,25 @@ class KubernetesAPI(LoggingConfigurable):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._api_client: client.ApiClient | None = None
+        self._api_client = None  # a kubernetes_asyncio ApiClient, made on first use
         self._lock: asyncio.Lock | None = None
+        self._requests = 0
 
     @property
     def timeout(self) -> tuple[float, float]:
         """The `_request_timeout` for ordinary calls: (connect, total)."""
         return (self.connect_timeout, self.request_timeout)
 
-    async def _make_client(self) -> client.ApiClient:
+    async def _make_client(self):
+        from kubernetes_asyncio import client, config
+
+        owner = self
+
+        class CountingApiClient(client.ApiClient):
+            def request(self, *args, **kwargs):
+                owner._requests += 1
+                return super().request(*args, **kwargs)
+
         configuration = client.Configuration()
         if self.in_cluster:
             config.load_incluster_config(
@@ -117,14 +128,14 @@ class KubernetesAPI(LoggingConfigurable):
             )
             where = self.kubeconfig
         self.log.info("Kubernetes API at %s (from %s)", configuration.host, where)
-        return _CountingApiClient(configuration)
+        return CountingApiClient(configuration)
 
     @property
     def requests(self) -> int:
         """HTTP requests made to the API server so far."""
-        return self._api_client.requests if isinstance(self._api_client, _CountingApiClient) else 0
+        return self._requests
 
-    async def api_client(self) -> client.ApiClient:
+    async def api_client(self):
         """The shared ApiClient, created on first use inside the running loop."""
         if self._api_client is None:
             if self._lock is None:
@@ -134,9 +145,12 @@ class KubernetesAPI(LoggingConfigurable):
                     self._api_client = await self._make_client()
         return self._api_client
 
-    async def core(self) -> client.CoreV1Api:
-        """The CoreV1 API (pods, pods/log, services, events)."""
-        return client.CoreV1Api(await self.api_client())
+    async def core(self):
+        """The CoreV1 API (pods, pods/log, services, events). Call it with `_preload_content=False`
+        and read the answer with `read_json` or `ensure_ok`."""
+        from kubernetes_asyncio.client import CoreV1Api
+
+        return CoreV1Api(await self.api_client())
 
     async def list_pods(self, namespace: str, label_selector: str) -> list[dict]:
         """The pods matching `label_selector` in `namespace`, as the API's JSON."""
@@ -145,6 +159,31 @@ class KubernetesAPI(LoggingConfigurable):
             namespace, label_selector=label_selector, _preload_content=False, _request_timeout=self.timeout
         )
         return (await read_json(response)).get("items", [])
+
+    async def create_pod(self, namespace: str, manifest: dict) -> dict:
+        """Create a pod; ApiException(409) if one of that name exists."""
+        core = await self.core()
+        response = await core.create_namespaced_pod(
+            namespace, manifest, _preload_content=False, _request_timeout=self.timeout
+        )
+        return await read_json(response)
+
+    async def delete_pod(self, namespace: str, name: str, grace_period_seconds: int = 0) -> None:
+        """Delete a pod; ApiException(404) if there is none."""
+        core = await self.core()
+        response = await core.delete_namespaced_pod(
+            name, namespace, grace_period_seconds=grace_period_seconds, _preload_content=False,
+            _request_timeout=self.timeout,
+        )
+        await read_json(response)
+
+    async def read_service(self, namespace: str, name: str) -> dict:
+        """A Service as the API's JSON; ApiException(404) if there is none."""
+        core = await self.core()
+        response = await core.read_namespaced_service(
+            name, namespace, _preload_content=False, _request_timeout=self.timeout
+        )
+        return await read_json(response)
 
     async def close(self) -> None:
         if self._api_client is not None:

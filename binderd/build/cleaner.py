@@ -38,7 +38,6 @@ class KubernetesCleaner(KubernetesPart):
     async def cleanup(self) -> list[str]:
         """Delete what is due; return the names of the pods deleted."""
         pods = await self.kube.list_pods(self.namespace, BUILD_POD_SELECTOR)
-        core = await self.kube.core()
         now = datetime.datetime.now(datetime.timezone.utc)
         deleted = []
         for pod in pods:
@@ -47,9 +46,7 @@ class KubernetesCleaner(KubernetesPart):
                 continue
             name = pod["metadata"]["name"]
             try:
-                await core.delete_namespaced_pod(
-                    name, self.namespace, grace_period_seconds=0, _request_timeout=self.kube.timeout
-                )
+                await self.kube.delete_pod(self.namespace, name)
             except ApiException as e:
                 if e.status != 404:
                     self.log.warning("Could not delete build pod %s: %s %s", name, e.status, e.reason)

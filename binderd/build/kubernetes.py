@@ -146,7 +146,7 @@ class KubernetesBuildExecutor(BuildExecutor, KubernetesPart):
         """Create the pod; True if it already existed (another binderd, or us before a restart)."""
         name = manifest["metadata"]["name"]
         try:
-            await core.create_namespaced_pod(self.namespace, manifest, _request_timeout=self.kube.timeout)
+            await self.kube.create_pod(self.namespace, manifest)
         except ApiException as e:
             if e.status == 409:
                 self.log.info("Build pod %s already exists: attaching", name)
@@ -157,11 +157,8 @@ class KubernetesBuildExecutor(BuildExecutor, KubernetesPart):
 
     async def delete_pod(self, name: str) -> None:
         """Delete a build pod now (grace 0); gone already is fine."""
-        core = await self.kube.core()
         try:
-            await core.delete_namespaced_pod(
-                name, self.namespace, grace_period_seconds=0, _request_timeout=self.kube.timeout
-            )
+            await self.kube.delete_pod(self.namespace, name)
         except ApiException as e:
             if e.status != 404:
                 self.log.warning("Could not delete build pod %s: %s", name, e.reason)

@@ -63,8 +63,10 @@ class HealthChecks:
             return response.code == 200
 
         async def kube_ok() -> bool:
+            from binderd.kubeapi import read_json
+
             core = await binder.kube.core()
-            await core.get_api_resources(_request_timeout=(3, 3))
+            await read_json(await core.get_api_resources(_preload_content=False, _request_timeout=(3, 3)))
             return True
 
         checks = []

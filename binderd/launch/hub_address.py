@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from traitlets import Float, Unicode
 
-from binderd.kubeapi import ApiException, KubernetesPart, read_json
+from binderd.kubeapi import ApiException, KubernetesPart
 
 
 def service_url(service: dict) -> str:
@@ -42,12 +42,8 @@ class HubAddressFinder(KubernetesPart):
 
     async def find(self) -> str:
         """The hub's public URL now, or ""."""
-        core = await self.kube.core()
         try:
-            response = await core.read_namespaced_service(
-                self.service_name, self.namespace, _preload_content=False, _request_timeout=self.kube.timeout
-            )
-            return service_url(await read_json(response))
+            return service_url(await self.kube.read_service(self.namespace, self.service_name))
         except ApiException as e:
             if e.status != 404:
                 self.log.warning("Cannot read Service %s/%s: %s %s", self.namespace, self.service_name, e.status, e.reason)
