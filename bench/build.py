@@ -30,7 +30,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from binderd.build import LocalRepo2dockerBuild  # noqa: E402
+from binderd.builder import LocalRepo2dockerBuild  # noqa: E402
 from binderd.model import ImageRef, ResolvedRepo  # noqa: E402
 from tests.fixtures.servers import GitServer  # noqa: E402
 

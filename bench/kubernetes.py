@@ -67,7 +67,7 @@ async def run(args, root: str) -> None:
                 f"c.BinderHub.hub_url = {hub.url!r}",
                 f"c.BinderHub.hub_api_token = {hub.api_token!r}",
                 f"c.BinderHub.image_prefix = {registry.host + '/binder/bench-'!r}",
-                "c.BinderHub.build_class = 'binderd.build.kubernetes.KubernetesBuildExecutor'",
+                "c.BinderHub.build_class = 'binderd.builder.kubernetes.KubernetesBuildExecutor'",
                 "c.BinderHub.per_repo_quota = 100",
                 f"c.KubernetesAPI.kubeconfig = {cluster.kubeconfig!r}",
                 "c.KubernetesAPI.in_cluster = False",

@@ -68,7 +68,7 @@ async def one(client: Client, http: AsyncHTTPClient, url: str, duration: float) 
 
 
 def remove_build_containers(repo_url: str) -> None:
-    names = subprocess.run(["docker", "ps", "-a", "--filter", "label=binderd.build", "--format", "{{.Names}}"],
+    names = subprocess.run(["docker", "ps", "-a", "--filter", "label=binderd.builder", "--format", "{{.Names}}"],
                            capture_output=True, text=True).stdout.split()
     for name in names:
         args = subprocess.run(["docker", "container", "inspect", "--format", "{{json .Args}}", name],

@@ -70,7 +70,7 @@ class ReplayPipeline:
 
 def asset_sizes() -> dict[str, int]:
     sizes = {}
-    for name in ("dist/binderd.js", "dist/binderd.css"):
+    for name in ("bundle/binderd.js", "bundle/binderd.css"):
         with open(os.path.join(STATIC, name), "rb") as f:
             sizes[name] = len(gzip.compress(f.read(), 9))
     return sizes
@@ -86,7 +86,7 @@ async def main() -> int:
     sizes = asset_sizes()
     total = sum(sizes.values())
     ok &= total <= SIZE_BUDGET
-    print(f"size     JS {sizes['dist/binderd.js'] / 1000:.1f} kB + CSS {sizes['dist/binderd.css'] / 1000:.1f} kB "
+    print(f"size     JS {sizes['bundle/binderd.js'] / 1000:.1f} kB + CSS {sizes['bundle/binderd.css'] / 1000:.1f} kB "
           f"= {total / 1000:.1f} kB gzip (budget {SIZE_BUDGET // 1000} kB): {'ok' if total <= SIZE_BUDGET else 'OVER'}")
 
     binder = BinderHub(hub_url="http://127.0.0.1:9/", use_registry=False)

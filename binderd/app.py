@@ -26,9 +26,9 @@ from binderd.access import BuildTokens, NetworkBans, RateLimiter
 from binderd.access.hubauth import HubOAuth, HubOAuthCallbackHandler, make_hub_auth, oauth_callback_route
 from binderd.access.secrets import secret_from
 from binderd.events.eventlog import EventLog, emit_launch_event
-from binderd.build import BuildCoordinator, BuildExecutor, LocalRepo2dockerBuild
-from binderd.build.cleaner import KubernetesCleaner
-from binderd.build.kubernetes import KubernetesBuildExecutor
+from binderd.builder import BuildCoordinator, BuildExecutor, LocalRepo2dockerBuild
+from binderd.builder.cleaner import KubernetesCleaner
+from binderd.builder.kubernetes import KubernetesBuildExecutor
 from binderd.config import ConfigError, load_files
 from binderd.config import validate as validate_config
 from binderd.handlers import BuildHandler, HealthHandler, MetricsHandler, RepoProvidersHandler, VersionHandler

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from binderd import events, metrics, naming
-from binderd.build import BuildCoordinator, BuildExecutor
+from binderd.builder import BuildCoordinator, BuildExecutor
 from binderd.buildlogs import link_events
 from binderd.errors import LaunchError, SpecError, UserFacingError
 from binderd.launch.launcher import HubUnavailable, Launcher

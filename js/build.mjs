@@ -1,10 +1,10 @@
-// Bundles src/ into binderd/static/dist/: one minified script and one stylesheet for every page.
+// Bundles src/ into binderd/static/bundle/: one minified script and one stylesheet for every page.
 import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const out = path.join(here, "..", "binderd", "static", "dist");
+const out = path.join(here, "..", "binderd", "static", "bundle");
 
 await build({
   entryPoints: { binderd: path.join(here, "src", "index.js") },

@@ -28,7 +28,7 @@ LOG_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{12}$")
 
 
 class LiveBuild(Protocol):
-    """What the store reads from a running build (binderd.build.shared.SharedBuild)."""
+    """What the store reads from a running build (binderd.builder.shared.SharedBuild)."""
 
     key: str
     events: list[dict]
@@ -67,7 +67,7 @@ class BuildLogStore(LoggingConfigurable):
     enabled = Bool(True, help="Keep build logs. False: logs live only as long as the build.").tag(config=True)
     path = Unicode(
         help="Directory for kept build logs. Default: $BINDERD_STATE_DIR/build-logs, else "
-        "$XDG_STATE_HOME/binderd/build-logs (~/.local/state/binderd/build-logs).",
+        "$XDG_STATE_HOME/binderd/builder-logs (~/.local/state/binderd/builder-logs).",
     ).tag(config=True)
     retention_days = Float(
         30, min=0, help="Days a kept build log is served before it is deleted (0: keep forever)."

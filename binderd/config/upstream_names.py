@@ -14,10 +14,10 @@ _PROVIDERS = ["GitHubRepoProvider", "GistRepoProvider", "GitRepoProvider", "GitL
               "FigshareProvider", "HydroshareProvider", "DataverseProvider", "CKANProvider", "RepoProvider"]
 
 UPSTREAM_CLASSES: dict[str, str] = {
-    "binderhub.build.BuildExecutor": "binderd.build.base.BuildExecutor",
-    "binderhub.build.KubernetesBuildExecutor": "binderd.build.kubernetes.KubernetesBuildExecutor",
-    "binderhub.build.KubernetesCleaner": "binderd.build.cleaner.KubernetesCleaner",
-    "binderhub.build_local.LocalRepo2dockerBuild": "binderd.build.local.LocalRepo2dockerBuild",
+    "binderhub.build.BuildExecutor": "binderd.builder.base.BuildExecutor",
+    "binderhub.build.KubernetesBuildExecutor": "binderd.builder.kubernetes.KubernetesBuildExecutor",
+    "binderhub.build.KubernetesCleaner": "binderd.builder.cleaner.KubernetesCleaner",
+    "binderhub.build_local.LocalRepo2dockerBuild": "binderd.builder.local.LocalRepo2dockerBuild",
     "binderhub.registry.DockerRegistry": "binderd.registry.DockerRegistry",
     "binderhub.registry.GoogleArtifactRegistry": "binderd.registry.GoogleArtifactRegistry",
     "binderhub.quota.LaunchQuota": "binderd.launch.quota.LaunchQuota",

@@ -41,7 +41,7 @@ class HealthChecks:
         """Upstream's "Pod quota" entry: user and build pods in the build namespace (cached 60 s)."""
         if self._pod_stats and time.monotonic() - self._pod_stats[0] < _POD_STATS_SECONDS:
             return self._pod_stats[1]
-        from binderd.build.kube_pod import BUILD_COMPONENT
+        from binderd.builder.kube_pod import BUILD_COMPONENT
         from binderd.launch.quota import USER_POD_SELECTOR
 
         quota, namespace = binder.launch_quota, binder.builder.namespace

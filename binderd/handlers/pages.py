@@ -3,7 +3,7 @@
 `/` (the launch form), `/v2/<provider>/<spec>` (the loading page), `/about`, and
 `/repo/...` (old links, redirected). Pages are Jinja templates under
 `binderd/templates`, searched after an operator's `template_path`; the script
-and stylesheet are built from `js/` into `binderd/static/dist`. `UISettings`
+and stylesheet are built from `js/` into `binderd/static/bundle`. `UISettings`
 holds upstream's customisation options; `BinderHub` inherits them.
 """
 
@@ -78,7 +78,7 @@ def static_version(path: str) -> str:
 def warm_pages(binder: UISettings) -> None:
     """Load the templates and hash the page assets at start-up, off the request path."""
     binder.page_templates = binder.template_environment()
-    for path in ("dist/binderd.js", "dist/binderd.css", "favicon.svg"):
+    for path in ("bundle/binderd.js", "bundle/binderd.css", "favicon.svg"):
         static_version(path)
 
 

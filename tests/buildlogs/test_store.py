@@ -5,7 +5,7 @@ import gzip
 import os
 import time
 
-from binderd.build.shared import BuildCoordinator
+from binderd.builder.shared import BuildCoordinator
 from binderd.buildlogs import BuildLogStore, link_events
 from binderd.errors import BuildError
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from binderd.app import BinderHub
-from binderd.build import LocalRepo2dockerBuild
-from binderd.build.kubernetes import KubernetesBuildExecutor
+from binderd.builder import LocalRepo2dockerBuild
+from binderd.builder.kubernetes import KubernetesBuildExecutor
 from binderd.launch.hubquota import HubLaunchQuota
 from binderd.launch.quota import KubernetesLaunchQuota
 
@@ -27,7 +27,7 @@ def make_app(tmp_path, text: str, monkeypatch, in_cluster: bool = False) -> Bind
 def test_deprecated_names_land_on_their_new_classes(tmp_path, monkeypatch):
     app = make_app(tmp_path, "\n".join([
         "c.BinderHub.hub_url = 'http://hub.example'",
-        "c.BinderHub.build_class = 'binderd.build.kubernetes.KubernetesBuildExecutor'",
+        "c.BinderHub.build_class = 'binderd.builder.kubernetes.KubernetesBuildExecutor'",
         "c.BinderHub.build_namespace = 'builds'",
         "c.BinderHub.build_image = 'binderd/repo2docker:2024.07.0'",
         "c.BinderHub.build_node_selector = {'pool': 'build'}",
@@ -56,7 +56,7 @@ def test_deprecated_names_land_on_their_new_classes(tmp_path, monkeypatch):
 def test_the_new_name_wins_over_the_deprecated_one(tmp_path, monkeypatch):
     app = make_app(tmp_path, "\n".join([
         "c.BinderHub.hub_url = 'http://hub.example'",
-        "c.BinderHub.build_class = 'binderd.build.kubernetes.KubernetesBuildExecutor'",
+        "c.BinderHub.build_class = 'binderd.builder.kubernetes.KubernetesBuildExecutor'",
         "c.BinderHub.build_image = 'old/image:1'",
         "c.KubernetesBuildExecutor.build_image = 'new/image:2'",
     ]), monkeypatch)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from traitlets.utils.importstring import import_item
 
 from binderd.app import BinderHub
-from binderd.build.kubernetes import KubernetesBuildExecutor
-from binderd.build.local import LocalRepo2dockerBuild
+from binderd.builder.kubernetes import KubernetesBuildExecutor
+from binderd.builder.local import LocalRepo2dockerBuild
 from binderd.config.upstream_names import UPSTREAM_CLASSES
 from binderd.providers import GitHubRepoProvider, GitRepoProvider
 

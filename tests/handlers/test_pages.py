@@ -9,7 +9,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from tornado.httpserver import HTTPServer
 
 from binderd.app import BinderHub
-from binderd.build.shared import BuildCoordinator
+from binderd.builder.shared import BuildCoordinator
 from binderd.errors import BuildError
 from tests.fixtures.procs import free_port
 
@@ -44,7 +44,7 @@ async def test_home_page_has_upstream_page_config_and_the_built_assets(tmp_path)
         assert config["baseUrl"] == "/" and config["badgeBaseUrl"] == "https://binder.example.org/"
         assert [p["id"] for p in config["repoProviders"]][:4] == ["gh", "gist", "git", "gl"]
         assert 'data-page="home"' in html and '<meta property="og:title" content="The Binder Project">' in html
-        for asset in re.findall(r'(?:src|href)="/(static/dist/[^"]+)"', html):
+        for asset in re.findall(r'(?:src|href)="/(static/bundle/[^"]+)"', html):
             response = await fetch(url + asset)
             assert response.code == 200 and len(response.body) > 1000, asset
     finally:
@@ -78,7 +78,7 @@ async def test_customisation_hooks(tmp_path):
         assert '<div id="banner-x">Maintenance <b>tonight</b></div>' in html  # raw HTML, not escaped
         assert html.index('<meta name="first">') < html.index('<meta name="second">') < html.index("</head>")
         assert html.index("window.firstScript") < html.index("window.lastScript")
-        assert html.index("</script>", html.index("dist/binderd.js")) < html.index("window.firstScript")
+        assert html.index("</script>", html.index("bundle/binderd.js")) < html.index("window.firstScript")
         assert '<meta property="og:title" content="Example Binder">' in html
         about = (await fetch(url + "about")).body.decode()
         assert "<p id='about-x'>Run by the example team.</p>" in about and "binderd" in about

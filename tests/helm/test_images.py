@@ -123,7 +123,7 @@ def test_binderd_image_serves_with_the_chart_configuration(registry: Registry, h
         probe = subprocess.run(["docker", "exec", name, "sh", "-c",
                                 'test -n "$BINDERD_STATE_DIR" && touch "$BINDERD_STATE_DIR/probe"'])
         assert probe.returncode == 0
-        for asset in ("static/dist/binderd.js", "static/dist/binderd.css"):  # the pages' front end ships
+        for asset in ("static/bundle/binderd.js", "static/bundle/binderd.css"):  # the pages' front end ships
             with urllib.request.urlopen(url + asset, timeout=10) as r:
                 assert r.status == 200 and len(r.read()) > 1000, asset
         logs = container_logs(name)

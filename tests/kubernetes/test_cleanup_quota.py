@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from binderd.build.cleaner import KubernetesCleaner
+from binderd.builder.cleaner import KubernetesCleaner
 from binderd.kubeapi import ApiException, KubernetesAPI
 from binderd.launch.quota import KubernetesLaunchQuota, LaunchQuotaExceeded
 from tests.fixtures.sse import read_stream

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from traitlets.config import Config, LoggingConfigurable
 
-from binderd.build import BuildCoordinator, BuildExecutor
+from binderd.builder import BuildCoordinator, BuildExecutor
 from binderd.launch import Launcher
 from binderd.pipeline import LaunchPipeline, LaunchRequest
 from binderd.providers import default_providers

@@ -14,7 +14,7 @@ import sys
 import pytest
 from prometheus_client import REGISTRY, generate_latest
 
-from binderd.build import BuildExecutor, LocalRepo2dockerBuild
+from binderd.builder import BuildExecutor, LocalRepo2dockerBuild
 from binderd.naming import image_for
 from tests.fixtures.fake_apis import GITLAB_FOSS_HEAD, Z2JH_HEAD, github_commit
 from tests.providers.stages import make_pipeline, run

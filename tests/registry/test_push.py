@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from binderd.build import LocalRepo2dockerBuild
+from binderd.builder import LocalRepo2dockerBuild
 from binderd.errors import BuildError
 from binderd.model import ResolvedRepo
 from binderd.naming import image_for

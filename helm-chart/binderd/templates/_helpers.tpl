@@ -30,7 +30,7 @@ release: {{ .Release.Name }}
 {{- end }}
 
 {{- /* The socket build pods use: the node's Docker, or the dind/pink daemonset's. */}}
-{{- define "binderd.buildDockerHost" -}}
+{{- define "binderd.builderDockerHost" -}}
 {{- if eq .Values.imageBuilderType "dind" -}}
 unix://{{ .Values.dind.hostSocketDir }}/{{ .Values.dind.hostSocketName }}
 {{- else if eq .Values.imageBuilderType "pink" -}}
@@ -56,7 +56,7 @@ unix://{{ .Values.imageCleaner.host.dockerSocketDir }}/{{ .Values.imageCleaner.h
 {{- end }}
 {{- end }}
 {{- if not (hasKey $kbe "docker_host") }}
-{{- $_ := set $kbe "docker_host" (include "binderd.buildDockerHost" .) }}
+{{- $_ := set $kbe "docker_host" (include "binderd.builderDockerHost" .) }}
 {{- end }}
 {{- if not (hasKey $kbe "push_secret") }}
 {{- $_ := set $kbe "push_secret" (ternary "binder-build-docker-config" "" (eq (include "binderd.useRegistry" .) "true")) }}

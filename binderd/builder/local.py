@@ -1,7 +1,7 @@
 """`LocalRepo2dockerBuild`: run repo2docker on the local Docker engine.
 
 By default repo2docker runs in a container named after the build
-(`binderd.build.container`), which survives a restart of binderd: the next
+(`binderd.builder.container`), which survives a restart of binderd: the next
 binderd re-attaches to it and its watchers see the log from the start. With a
 configured `repo2docker_command` (or `run_in = "process"`) it runs as a child
 process instead. This module owns the command, its environment and reading its
@@ -24,8 +24,8 @@ from collections.abc import AsyncIterator, Sequence
 
 from traitlets import Dict, Enum, Float, Integer, List, Unicode, default
 
-from binderd.build import container
-from binderd.build.base import BuildExecutor, failure_hint, log_event
+from binderd.builder import container
+from binderd.builder.base import BuildExecutor, failure_hint, log_event
 from binderd.errors import BuildError
 from binderd.model import ImageRef, ResolvedRepo
 from binderd.registry.dockerconfig import write_config

@@ -2,7 +2,7 @@
 # Shared helpers for scripts/provision and scripts/build-base-image.
 # Sourced, never executed. Expects `set -euo pipefail` in the caller.
 
-BINDERD_REPO="${BINDERD_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+BINDERD_REPO="${BINDERD_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 BINDERD_LOCAL="${BINDERD_LOCAL:-$BINDERD_REPO/.local}"
 BINDERD_CA_BUNDLE="${BINDERD_CA_BUNDLE-/etc/ssl/certs/ca-certificates.crt}"
 BINDERD_VERBOSE="${BINDERD_VERBOSE:-0}"

@@ -30,7 +30,7 @@ from .settings import UV_VERSION
 # a base image without one gets a fresh environment there.
 ENV_PREFIX = "/opt/venv"
 UV_PREFIX = "/opt/binderd-uv"
-CA_IN_IMAGE = "/usr/local/share/binderd/build-ca.crt"
+CA_IN_IMAGE = "/usr/local/share/binderd/builder-ca.crt"
 # Installed only when the base image has no Jupyter environment at ENV_PREFIX.
 SERVER_PACKAGES = "jupyterlab ipykernel"
 

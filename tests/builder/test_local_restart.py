@@ -32,7 +32,7 @@ def container_log(name: str) -> str:
 
 
 def build_containers(repo_url: str) -> list[str]:
-    names = _docker("ps", "-a", "--filter", "label=binderd.build", "--format", "{{.Names}}").split()
+    names = _docker("ps", "-a", "--filter", "label=binderd.builder", "--format", "{{.Names}}").split()
     found = []
     for name in names:
         try:

@@ -1,6 +1,6 @@
 """What build output looks like to the client: no Docker JSON, no tracebacks, failures that explain themselves."""
 
-from binderd.build.base import BuildExecutor, failure_hint, log_event
+from binderd.builder.base import BuildExecutor, failure_hint, log_event
 
 
 def test_docker_aux_line_becomes_text():

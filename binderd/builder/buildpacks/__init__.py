@@ -2,7 +2,7 @@
 
 This package is loaded *by repo2docker* (through `repo2docker_config.py`, passed
 with `--config`), inside the builder process, so it imports only repo2docker
-and the standard library. `binderd.build.base.BuildExecutor.repo2docker_config`
+and the standard library. `binderd.builder.base.BuildExecutor.repo2docker_config`
 points at that file by default.
 """
 

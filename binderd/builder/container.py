@@ -20,7 +20,7 @@ import os
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-LABEL = "binderd.build"  # on every build container, for operators and cleanup
+LABEL = "binderd.builder"  # on every build container, for operators and cleanup
 
 
 @dataclass(frozen=True)

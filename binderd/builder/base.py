@@ -10,8 +10,8 @@ from jupyterhub.traitlets import ByteSpecification
 from traitlets import Dict, List, Unicode, default
 from traitlets.config import LoggingConfigurable
 
-from binderd.build.buildpacks import CONFIG_FILE
-from binderd.build.buildpacks.settings import CA_BUNDLE_ARG, MAX_REPO_SIZE_ARG
+from binderd.builder.buildpacks import CONFIG_FILE
+from binderd.builder.buildpacks.settings import CA_BUNDLE_ARG, MAX_REPO_SIZE_ARG
 from binderd.model import ImageRef, ResolvedRepo
 
 # Docker's final message for a built image: {"aux": {"ID": "sha256:..."}}, relayed by repo2docker as text
@@ -65,7 +65,7 @@ class BuildExecutor(LoggingConfigurable):
 
     repo2docker_config = Unicode(
         help="""repo2docker configuration file passed with --config. Default: binderd's, which builds
-        Python repositories offline with uv on the base image (binderd.build.buildpacks); "" passes none.""",
+        Python repositories offline with uv on the base image (binderd.builder.buildpacks); "" passes none.""",
     ).tag(config=True)
 
     memory_limit = ByteSpecification(

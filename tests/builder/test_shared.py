@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from binderd.build import BuildCoordinator
+from binderd.builder import BuildCoordinator
 from binderd.errors import BuildError
 
 

@@ -13,7 +13,7 @@ import datetime
 
 from traitlets import Integer
 
-from binderd.build.kube_pod import BUILD_POD_SELECTOR
+from binderd.builder.kube_pod import BUILD_POD_SELECTOR
 from binderd.kubeapi import ApiException, KubernetesPart
 
 

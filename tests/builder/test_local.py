@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from binderd.build import LocalRepo2dockerBuild
-from binderd.build.buildpacks import CONFIG_FILE
+from binderd.builder import LocalRepo2dockerBuild
+from binderd.builder.buildpacks import CONFIG_FILE
 from binderd.errors import BuildError
 from binderd.model import ImageRef, ResolvedRepo
 

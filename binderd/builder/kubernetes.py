@@ -18,14 +18,14 @@ from urllib.parse import urlparse
 from jupyterhub.traitlets import ByteSpecification
 from traitlets import Bool, Dict, Integer, List, Unicode, default, validate
 
-from binderd.build.base import BuildExecutor, log_event
-from binderd.build.kube_pod import (
+from binderd.builder.base import BuildExecutor, log_event
+from binderd.builder.kube_pod import (
     BUILDER_DAEMON_SELECTOR,
     BuildPodSpec,
     build_affinity,
     build_pod_manifest,
 )
-from binderd.build.local import _secret_values, git_config_env
+from binderd.builder.local import _secret_values, git_config_env
 from binderd.errors import BuildError
 from binderd.kubeapi import ApiException, KubernetesPart, ensure_ok, read_json
 from binderd.model import ImageRef, ResolvedRepo

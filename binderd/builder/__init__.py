@@ -5,8 +5,8 @@ repo2docker on the local Docker engine. `BuildCoordinator` (in `shared`) makes
 concurrent requests for one image share one build.
 """
 
-from binderd.build.base import BuildExecutor
-from binderd.build.local import LocalRepo2dockerBuild
-from binderd.build.shared import BuildCoordinator, SharedBuild
+from binderd.builder.base import BuildExecutor
+from binderd.builder.local import LocalRepo2dockerBuild
+from binderd.builder.shared import BuildCoordinator, SharedBuild
 
 __all__ = ["BuildExecutor", "LocalRepo2dockerBuild", "BuildCoordinator", "SharedBuild"]

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from binderd.build.kube_pod import BuildPodSpec, build_affinity, build_pod_manifest, rendezvous_rank
-from binderd.build.kubernetes import KubernetesBuildExecutor
+from binderd.builder.kube_pod import BuildPodSpec, build_affinity, build_pod_manifest, rendezvous_rank
+from binderd.builder.kubernetes import KubernetesBuildExecutor
 from binderd.model import ImageRef, ResolvedRepo
 
 REPO = ResolvedRepo(

@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from binderd.build.buildpacks import CONFIG_FILE, UV_VERSION
-from binderd.build.buildpacks.settings import BuildSettings, human_size, without_settings
+from binderd.builder.buildpacks import CONFIG_FILE, UV_VERSION
+from binderd.builder.buildpacks.settings import BuildSettings, human_size, without_settings
 
 R2D = os.path.join(os.path.dirname(sys.executable), "jupyter-repo2docker")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -125,8 +125,8 @@ def test_ca_bundle_and_base_image_settings(tmp_path):
     text = dockerfile(repo, "--build-arg", "BINDERD_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt",
                       "--Repo2Docker.base_image=example/other:1")
     assert text.startswith("FROM example/other:1\n")
-    assert "ENV SSL_CERT_FILE=/usr/local/share/binderd/build-ca.crt" in text
-    assert re.search(r"COPY --chown=1000:1000 build_script_files/\S+ /usr/local/share/binderd/build-ca.crt", text)
+    assert "ENV SSL_CERT_FILE=/usr/local/share/binderd/builder-ca.crt" in text
+    assert re.search(r"COPY --chown=1000:1000 build_script_files/\S+ /usr/local/share/binderd/builder-ca.crt", text)
     assert "BINDERD_" not in text
     assert "UV_NATIVE_TLS=true" in dockerfile(repo)  # default: the base image's trust store
 

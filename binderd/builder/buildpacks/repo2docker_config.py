@@ -24,7 +24,7 @@ from repo2docker.buildpacks import (
 def _load_buildpacks():
     """This directory as the standalone package `binderd_buildpacks`.
 
-    Importing it as `binderd.build.buildpacks` would run binderd's own package
+    Importing it as `binderd.builder.buildpacks` would run binderd's own package
     code, whose dependencies a builder image with only repo2docker lacks.
     """
     here = os.path.dirname(os.path.abspath(__file__))

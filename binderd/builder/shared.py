@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Callable
 from binderd.buildlogs import log_event
 from binderd.errors import BuildError, UserFacingError
 
-log = logging.getLogger("binderd.build")
+log = logging.getLogger("binderd.builder")
 
 BuildFactory = Callable[[], AsyncIterator[dict]]
 
