@@ -355,6 +355,7 @@ class BinderHub(UISettings, Application):
         )
         self.pipeline.allow_build_only = self.enable_api_only_mode
         self.pool = WarmPool(parent=self, launcher=self.launcher)
+        self.launch_quota.pooled_users = self.pool.usernames  # warm servers are not users' servers
         self.pipeline.pool = self.pool
         self.event_log = EventLog(parent=self)
         self.pipeline.launch_listeners.append(lambda request, repo: emit_launch_event(self.event_log, request, repo))

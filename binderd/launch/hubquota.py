@@ -14,7 +14,7 @@ import json
 from traitlets import Any, Integer
 
 from binderd.errors import LaunchError
-from binderd.launch.quota import LaunchQuota
+from binderd.launch.quota import LaunchQuota, ServerCount
 
 class HubLaunchQuota(LaunchQuota):
     """Counts the active servers the hub reports (GET /hub/api/users?state=active)."""
@@ -22,8 +22,8 @@ class HubLaunchQuota(LaunchQuota):
     launcher = Any(help="The Launcher whose hub API access is used (set by the application).")
     page_size = Integer(200, help="Users asked for per hub API request when counting servers.").tag(config=True)
 
-    async def running_servers(self) -> list[list[str]]:
-        images: list[list[str]] = []
+    async def running_servers(self) -> list[ServerCount]:
+        images: list[ServerCount] = []
         offset = 0
         while True:
             response = await self.launcher.api_request(f"users?state=active&limit={self.page_size}&offset={offset}")
@@ -32,7 +32,8 @@ class HubLaunchQuota(LaunchQuota):
             users = json.loads(response.body)
             for user in users:
                 for server in (user.get("servers") or {}).values():
-                    images.append([str((server.get("user_options") or {}).get("image", ""))])
+                    image = str((server.get("user_options") or {}).get("image", ""))
+                    images.append(ServerCount(owner=user.get("name", ""), images=[image]))
             if len(users) < self.page_size:  # the last page (the hub may also cap the page size lower)
                 return images
             offset += len(users)

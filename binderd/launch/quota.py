@@ -8,6 +8,7 @@ sees the same numbers, because they come from the API, not from memory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from traitlets import Integer
@@ -28,6 +29,14 @@ class LaunchQuotaExceeded(UserFacingError):
         self.status = status
         self.quota = quota
         self.used = used
+
+
+@dataclass(frozen=True)
+class ServerCount:
+    """One running user server, as a quota counts it."""
+
+    owner: str  # the hub user (KubeSpawner's username annotation on Kubernetes)
+    images: list[str]
 
 
 @dataclass(frozen=True)
@@ -54,8 +63,12 @@ class LaunchQuota(LoggingConfigurable):
         help="Servers that may run at once in all (None: no limit; 0: refuse every launch).",
     ).tag(config=True)
 
-    async def running_servers(self) -> list[list[str]] | None:
-        """The container images of each user server running now, or None if this class cannot count."""
+    #: Hub users whose servers wait unclaimed in the warm pool (set by the application): not counted,
+    #: since a launch that claims one adds no server.
+    pooled_users: Callable[[], set[str]] = staticmethod(lambda: set())
+
+    async def running_servers(self) -> list[ServerCount] | None:
+        """Each user server running now (its owner and container images), or None if this class cannot count."""
         return None
 
     async def check_repo_quota(self, image_name: str, repo_config: dict, repo_url: str) -> ServerQuotaCheck | None:
@@ -63,11 +76,13 @@ class LaunchQuota(LoggingConfigurable):
         quota = int(repo_config.get("quota") or 0)
         if self.total_quota is None and not quota:
             return None
-        servers = await self.running_servers()
-        if servers is None:
+        counted = await self.running_servers()
+        if counted is None:
             if self.total_quota == 0:
                 raise LaunchQuotaExceeded("Too many users on this BinderHub! Try again soon.", "pod_quota", 0, 0)
             return None
+        pooled = self.pooled_users()
+        servers = [server.images for server in counted if server.owner not in pooled]
         total = len(servers)
         if self.total_quota is not None and total >= self.total_quota:
             raise LaunchQuotaExceeded(
@@ -86,8 +101,11 @@ class KubernetesLaunchQuota(LaunchQuota, KubernetesPart):
     """Counts the user pods (KubeSpawner's labels) in the namespace."""
 
 
-    async def running_servers(self) -> list[list[str]]:
+    async def running_servers(self) -> list[ServerCount]:
         return [
-            [c.get("image", "") for c in pod.get("spec", {}).get("containers", [])]
+            ServerCount(
+                owner=(pod["metadata"].get("annotations") or {}).get("hub.jupyter.org/username", ""),
+                images=[c.get("image", "") for c in pod.get("spec", {}).get("containers", [])],
+            )
             for pod in await self.kube.list_pods(self.namespace, USER_POD_SELECTOR)
         ]

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from binderd.launch.quota import LaunchQuota, LaunchQuotaExceeded
+from binderd.launch.quota import LaunchQuota, LaunchQuotaExceeded, ServerCount
 
 RUNNING = [
-    ["example.org/test/kubernetes_quota:1"],
-    ["example.org/test/kubernetes_quota:2"],
-    ["example.org/test/other:1"],
+    ServerCount("u1", ["example.org/test/kubernetes_quota:1"]),
+    ServerCount("u2", ["example.org/test/kubernetes_quota:2"]),
+    ServerCount("u3", ["example.org/test/other:1"]),
 ]
 
 
@@ -54,3 +54,10 @@ async def test_the_base_class_cannot_count_but_zero_still_refuses():
     assert await LaunchQuota(total_quota=5).check_repo_quota("img:1", {"quota": 1}, "r") is None
     with pytest.raises(LaunchQuotaExceeded):
         await LaunchQuota(total_quota=0).check_repo_quota("img:1", {}, "r")
+
+
+async def test_warm_pool_servers_are_not_counted():
+    quota = Counted(total_quota=3)
+    quota.pooled_users = lambda: {"u2"}  # u2's server waits unclaimed in the warm pool
+    check = await quota.check_repo_quota("example.org/test/kubernetes_quota:3", {"quota": 2}, "repo.url")
+    assert (check.total, check.matching) == (2, 1)
