@@ -30,6 +30,7 @@ from binderd.builder import BuildCoordinator, BuildExecutor, LocalRepo2dockerBui
 from binderd.builder.cleaner import KubernetesCleaner
 from binderd.builder.kubernetes import KubernetesBuildExecutor
 from binderd.config import ConfigError, load_files
+from binderd.config.deprecated import copy_deprecated
 from binderd.config import validate as validate_config
 from binderd.handlers import BuildHandler, HealthHandler, MetricsHandler, RepoProvidersHandler, VersionHandler
 from binderd.handlers.base import log_request
@@ -278,37 +279,8 @@ class BinderHub(UISettings, Application):
         self.update_config(merged)
         self._apply_deprecated_names()
 
-    #: Upstream's deprecated BinderHub options and where each now lives.
-    DEPRECATED_NAMES = {
-        "build_namespace": ("KubernetesBuildExecutor", "namespace"),
-        "build_image": ("KubernetesBuildExecutor", "build_image"),
-        "build_node_selector": ("KubernetesBuildExecutor", "node_selector"),
-        "build_docker_host": ("KubernetesBuildExecutor", "docker_host"),
-        "build_memory_limit": ("KubernetesBuildExecutor", "memory_limit"),
-        "build_memory_request": ("KubernetesBuildExecutor", "memory_request"),
-        "sticky_builds": ("KubernetesBuildExecutor", "sticky_builds"),
-        "log_tail_lines": ("KubernetesBuildExecutor", "log_tail_lines"),
-        "push_secret": ("KubernetesBuildExecutor", "push_secret"),
-        "appendix": ("BuildExecutor", "appendix"),
-        "build_max_age": ("KubernetesCleaner", "max_age"),
-        "pod_quota": ("LaunchQuota", "total_quota"),
-    }
-
     def _apply_deprecated_names(self) -> None:
-        """Copy each deprecated BinderHub.<name> that is set to its new home, unless that is set too."""
-        own = self.config.get("BinderHub", {})
-        for old, (cls, new) in self.DEPRECATED_NAMES.items():
-            if old not in own:
-                continue
-            section = self.config.get(cls, {})
-            if new in section:
-                self.log.warning("BinderHub.%s is deprecated and ignored: %s.%s is set", old, cls, new)
-                continue
-            self.log.warning("BinderHub.%s is deprecated: use %s.%s", old, cls, new)
-            value = own[old]
-            if old == "build_docker_host" and value.startswith("unix://"):
-                value = value[len("unix://"):]
-            self.config[cls][new] = value
+        copy_deprecated(self.config, self.log)
 
     def init_logging(self) -> None:
         if self.debug:
