@@ -23,7 +23,6 @@ from traitlets.utils.importstring import import_item
 
 from binderd import __version__
 from binderd.access import BuildTokens, NetworkBans, RateLimiter
-from binderd.access.hubauth import HubOAuth, HubOAuthCallbackHandler, make_hub_auth, oauth_callback_route
 from binderd.access.secrets import secret_from
 from binderd.events.eventlog import EventLog, emit_launch_event
 from binderd.builder import BuildCoordinator, BuildExecutor, LocalRepo2dockerBuild
@@ -258,8 +257,18 @@ class BinderHub(UISettings, Application):
         return [
             *own, BinderHub, *REGISTRY_CLASSES, BuildExecutor, LocalRepo2dockerBuild, BuildLogStore,
             KubernetesBuildExecutor, KubernetesCleaner, KubernetesAPI, KubernetesPart, LaunchQuota, KubernetesLaunchQuota, HubLaunchQuota,
-            HubAddressFinder, Launcher, WarmPool, RateLimiter, EventLog, HubOAuth, RepoProvider, *default_providers().values(),
+            HubAddressFinder, Launcher, WarmPool, RateLimiter, EventLog, *self.login_classes(self.auth_enabled),
+            RepoProvider, *default_providers().values(),
         ]
+
+    @staticmethod
+    def login_classes(logins: bool) -> list[type]:
+        """JupyterHub's HubOAuth, when logins are on (importing it costs about 45 MB)."""
+        if not logins:
+            return []
+        from binderd.access.hubauth import HubOAuth
+
+        return [HubOAuth]
 
     # --- start-up ----------------------------------------------------------------------
 
@@ -270,6 +279,8 @@ class BinderHub(UISettings, Application):
             paths = [self.config_file]
         config, origins = load_files(paths)
         classes = list(self.classes)
+        if not self.auth_enabled and ("HubOAuth" in config or config.get("BinderHub", {}).get("auth_enabled")):
+            classes += self.login_classes(True)
         for cls in [*config.get("BinderHub", {}).get("repo_providers", {}).values(), *default_providers().values()]:
             if isinstance(cls, type):  # the providers and their intermediate classes, e.g. DOIProvider
                 classes.extend(c for c in cls.__mro__ if isinstance(c, type) and issubclass(c, RepoProvider))
@@ -342,7 +353,13 @@ class BinderHub(UISettings, Application):
         except ValueError as e:
             raise ConfigError(str(e)) from None
         self.rate_limiter = RateLimiter(parent=self)
-        self.hub_auth = make_hub_auth(self) if self.auth_enabled else None
+        self.hub_auth = None
+        if self.auth_enabled:
+            from binderd.access.hubauth import make_hub_auth
+            from binderd.handlers.base import enable_hub_logins
+
+            enable_hub_logins()
+            self.hub_auth = make_hub_auth(self)
 
     def launch_host(self, request) -> str:
         """binder_launch_host: badge_base_url, or where this request reached binderd."""
@@ -363,6 +380,8 @@ class BinderHub(UISettings, Application):
             (r"api/repoproviders", RepoProvidersHandler),
         ]
         if self.auth_enabled:
+            from binderd.access.hubauth import HubOAuthCallbackHandler, oauth_callback_route
+
             routes.append((oauth_callback_route(self), HubOAuthCallbackHandler))
         if not self.enable_api_only_mode:
             routes += self.page_routes()

@@ -12,7 +12,6 @@ import logging
 import re
 from urllib.parse import urlsplit
 
-from jupyterhub.services.auth import HubOAuthenticated
 from tornado.web import RequestHandler
 
 access_log = logging.getLogger("binderd.access")
@@ -42,8 +41,21 @@ def log_request(handler: RequestHandler) -> None:
     )
 
 
-class BaseHandler(HubOAuthenticated, RequestHandler):
-    """Base of binderd's handlers."""
+def enable_hub_logins() -> None:
+    """Make every handler a JupyterHub login client (HubOAuthenticated), for auth_enabled.
+
+    jupyterhub.services.auth brings sqlalchemy and costs about 45 MB, so it is
+    imported only when logins are on: the class gains its login base then,
+    in the same place of its method order as a static base would have.
+    """
+    from jupyterhub.services.auth import HubOAuthenticated
+
+    if HubOAuthenticated not in BaseHandler.__mro__:
+        BaseHandler.__bases__ = (HubOAuthenticated, RequestHandler)
+
+
+class BaseHandler(RequestHandler):
+    """Base of binderd's handlers (JupyterHub's HubOAuthenticated joins when logins are on)."""
 
     log_success_debug = False
     #: True: answer even clients in ban_networks (upstream: /health and /versions).
