@@ -11,6 +11,9 @@ TLS-intercepting proxy. The Kubernetes counterpart is `binderd.launch.kubespawne
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Awaitable
+
 from dockerspawner import DockerSpawner
 from jupyterhub.utils import random_port
 from traitlets import Bool, Integer, List, Unicode, default, validate
@@ -111,13 +114,24 @@ class BinderSpawner(BinderSpawnerMixin, DockerSpawner):
     def host_network(self) -> bool:
         return self.network_name == "host"
 
-    async def start(self):
+    def start(self) -> Awaitable:
+        """The mixin's checks run at the call (a refused launch is the hub's 400, not a failed
+        spawn); the network is prepared before the container starts."""
         if self.host_network:
             self.port = random_port()
-        elif self.contain and self.network_name != "bridge":
-            net = await containment.ensure_network(self.docker, self.network_name)
-            await containment.apply_firewall(net, self.blocked_networks, self.host_open_ports)
-        return await super().start()
+        started = super().start()
+        return self._start_contained(started)
+
+    async def _start_contained(self, started: Awaitable):
+        try:
+            if not self.host_network and self.contain and self.network_name != "bridge":
+                net = await containment.ensure_network(self.docker, self.network_name)
+                await containment.apply_firewall(net, self.blocked_networks, self.host_open_ports)
+        except BaseException:
+            if inspect.iscoroutine(started):
+                started.close()  # never started: nothing to clean up
+            raise
+        return await started
 
     def binder_listen_ip(self) -> str:
         if self.server_ip:
