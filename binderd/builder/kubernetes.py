@@ -25,7 +25,7 @@ from binderd.builder.kube_pod import (
     build_affinity,
     build_pod_manifest,
 )
-from binderd.builder.local import _secret_values, git_config_env
+from binderd.builder.secrets import Redactor, git_config_env
 from binderd.errors import BuildError
 from binderd.kubeapi import ApiException, KubernetesPart, ensure_ok, read_json
 from binderd.model import ImageRef, ResolvedRepo
@@ -244,7 +244,7 @@ class KubernetesBuildExecutor(BuildExecutor, KubernetesPart):
         attached = await self._create_or_attach(core, build_pod_manifest(spec))
         if attached:
             yield {"phase": "waiting", "message": f"Following the build of this image already running ({name}).\n"}
-        secrets = _secret_values(repo.git_credentials, (push_auth or {}).get("password", ""))
+        redact = Redactor(repo.git_credentials, (push_auth or {}).get("password", ""))
         pod = await self._wait_for_pod(core, name, started=False)
         if pod is None or (pod.deleted and pod.phase != "Succeeded"):
             raise BuildError(f"The build pod {name} was deleted before it started. Please try again.")
@@ -255,9 +255,7 @@ class KubernetesBuildExecutor(BuildExecutor, KubernetesPart):
         while True:
             async for line in self._log_lines(core, name, skip=0 if tail else seen, tail=tail):
                 seen += 1
-                for secret in secrets:
-                    line = line.replace(secret, "[secret]")
-                event = log_event(line)
+                event = log_event(redact(line))
                 if event.get("phase") in ("failed", "failure"):
                     last_error = str(event.get("message", "")).strip()
                 yield event

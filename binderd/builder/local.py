@@ -20,12 +20,13 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 
 from traitlets import Dict, Enum, Float, Integer, List, Unicode, default
 
 from binderd.builder import container
 from binderd.builder.base import BuildExecutor, failure_hint, log_event
+from binderd.builder.secrets import Redactor, git_config_env
 from binderd.errors import BuildError
 from binderd.model import ImageRef, ResolvedRepo
 from binderd.registry.dockerconfig import write_config
@@ -34,31 +35,6 @@ from binderd.registry.dockerconfig import write_config
 # "username=...\npassword=..." with literal backslash-n), configured through the
 # environment so pip-installed repo2docker needs no script on disk.
 _CREDENTIAL_HELPER = '!f() { test "$1" = get && printf "%b\\n" "$GIT_CREDENTIAL_ENV"; }; f'
-
-
-def _secret_values(git_credentials: str, password: str) -> list[str]:
-    """Every secret a build's output must not show: the whole credential and each value in it.
-
-    git_credentials is upstream's "username=...\\npassword=..." (a literal backslash-n);
-    git or repo2docker may print one of its values alone, e.g. a token used as username.
-    """
-    fields = dict(
-        line.partition("=")[::2] for line in git_credentials.replace("\\n", "\n").splitlines() if "=" in line
-    )
-    values = {git_credentials, password}
-    if fields.get("password") == "x-oauth-basic":  # GitHub's form: the token is the username
-        values.add(fields.get("username", ""))
-    else:
-        values.add(fields.get("password", ""))
-    return sorted((v for v in values if v), key=len, reverse=True)
-
-
-def git_config_env(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
-    """git configuration as environment variables (GIT_CONFIG_COUNT/KEY_n/VALUE_n), seen by every git call."""
-    env = {"GIT_CONFIG_COUNT": str(len(pairs))} if pairs else {}
-    for i, (key, value) in enumerate(pairs):
-        env[f"GIT_CONFIG_KEY_{i}"], env[f"GIT_CONFIG_VALUE_{i}"] = key, value
-    return env
 
 
 class LocalRepo2dockerBuild(BuildExecutor):
@@ -218,7 +194,7 @@ class LocalRepo2dockerBuild(BuildExecutor):
     async def build(
         self, repo: ResolvedRepo, image: ImageRef, push_auth: dict | None, push: bool = False
     ) -> AsyncIterator[dict]:
-        secrets = _secret_values(repo.git_credentials, (push_auth or {}).get("password", ""))
+        redact = Redactor(repo.git_credentials, (push_auth or {}).get("password", ""))
         runner = self._container_lines if self.run_in == "container" else self._process_lines
         outcome: dict = {}
         last_error = ""
@@ -226,10 +202,7 @@ class LocalRepo2dockerBuild(BuildExecutor):
         try:
             async with asyncio.timeout(self.build_timeout):
                 async for raw in runner(repo, image, push_auth, push, outcome):
-                    line = raw.decode("utf-8", "replace")
-                    for secret in secrets:
-                        line = line.replace(secret, "[secret]")
-                    event = log_event(line)
+                    event = log_event(redact(raw.decode("utf-8", "replace")))
                     if event.get("phase") in ("failed", "failure"):
                         last_error = str(event.get("message", "")).strip()
                     elif str(event.get("message", "")).strip():

@@ -15,7 +15,7 @@ import pytest
 from traitlets.config import Config
 
 from binderd import netguard
-from binderd.builder.local import git_config_env
+from binderd.builder.secrets import git_config_env
 from binderd.errors import UserFacingError
 from binderd.providers.git import GitRepoProvider
 
